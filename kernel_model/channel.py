@@ -1,0 +1,1 @@
+"""channel: filled in by the IPC work (issue 3)."""

@@ -1,0 +1,1 @@
+"""reply: filled in by the IPC work (issue 3)."""
