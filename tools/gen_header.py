@@ -6,13 +6,24 @@ usage: python tools/gen_header.py OUT.h
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+MODEL = Path(__file__).resolve().parent.parent / "kernel_model"
 
-from kernel_model.errno import Errno  # noqa: E402
-from kernel_model.syscalls import TABLE  # noqa: E402
+
+def _load(name: str):
+    # Load the two data modules alone, without the rest of the kernel model.
+    spec = importlib.util.spec_from_file_location(f"_strat9_{name}", MODEL / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+Errno = _load("errno").Errno
+TABLE = _load("syscalls").TABLE
 
 
 def render() -> str:

@@ -1,0 +1,40 @@
+# make demo : set up .venv, build the guests, run the multi-process demo
+# make test : set up .venv, build the guests, run the whole test suite
+# make bench: the benchmarks (not part of make test)
+
+PYTHON ?= python3
+VENV := .venv
+VPY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+TOOLCHAIN ?= gcc
+OPT ?= -O2
+GUESTS := build/guests/$(TOOLCHAIN)$(OPT)
+
+.PHONY: all setup guests demo test bench clean distclean
+
+all: guests
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(VPY) || $(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+guests: $(STAMP)
+	$(MAKE) --no-print-directory -C guest_programs TOOLCHAIN=$(TOOLCHAIN) OPT=$(OPT) PYTHON=$(abspath $(VPY))
+
+demo: guests
+	$(VPY) -m emu run --trace $(GUESTS)/demo_parent.elf $(GUESTS)/demo_worker.elf $(GUESTS)/demo_worker.elf
+
+test: guests
+	$(VPY) -m pytest -q
+
+bench: guests
+	$(VPY) bench/run.py
+
+clean:
+	rm -rf build
+
+distclean: clean
+	rm -rf $(VENV) *.egg-info

@@ -1,0 +1,155 @@
+"""A process's address space over its Unicorn instance: the one
+`kernel_model.memory.GuestMemory` implementation of the machine.
+
+Unicorn's own mem_write ignores page protection, so the region list here
+is the authority for what a syscall may read or write, exactly as the
+guest's own loads and stores see it.
+"""
+
+from __future__ import annotations
+
+import bisect
+import ctypes
+
+from unicorn import UC_PROT_EXEC, UC_PROT_READ, UC_PROT_WRITE, UcError
+from unicorn.unicorn_py3.unicorn import uclib
+
+from kernel_model.errno import Errno, SyscallError
+from kernel_model.memory import MemoryFault
+
+PAGE = 4096
+USER_ADDR_MAX = 0x0000_8000_0000_0000
+
+
+class Region:
+    __slots__ = ("start", "end", "prot", "kind", "buffer")
+
+    def __init__(self, start: int, end: int, prot: int, kind: str, buffer=None):
+        self.start, self.end, self.prot, self.kind, self.buffer = start, end, prot, kind, buffer
+
+    def __repr__(self) -> str:
+        return f"Region({self.start:#x}-{self.end:#x} {self.kind} prot={self.prot})"
+
+
+class AddressSpace:
+    def __init__(self, uc, limit_bytes: int = 1 << 30):
+        self.uc = uc
+        self._uch = uc._uch
+        self.regions: list[Region] = []  # sorted, non-overlapping
+        self._starts: list[int] = []
+        self.limit_bytes = limit_bytes
+        self.mapped_bytes = 0
+        self._last: Region | None = None
+        self._buf = ctypes.create_string_buffer(4096)
+
+    # -- mapping --------------------------------------------------------------
+
+    def _insert(self, region: Region) -> None:
+        i = bisect.bisect_left(self._starts, region.start)
+        self.regions.insert(i, region)
+        self._starts.insert(i, region.start)
+        self.mapped_bytes += region.end - region.start
+
+    def is_free(self, start: int, size: int) -> bool:
+        end = start + size
+        if start < 0x10000 or end > USER_ADDR_MAX:
+            return False
+        i = bisect.bisect_right(self._starts, start) - 1
+        if i >= 0 and self.regions[i].end > start:
+            return False
+        return i + 1 >= len(self.regions) or self.regions[i + 1].start >= end
+
+    def find_free(self, size: int, hint: int) -> int:
+        """Lowest free page-aligned range of `size` bytes at or above hint."""
+        addr = hint
+        i = bisect.bisect_right(self._starts, addr) - 1
+        if i >= 0 and self.regions[i].end > addr:
+            addr = self.regions[i].end
+        for r in self.regions[max(i + 1, 0):]:
+            if r.start >= addr + size:
+                break
+            addr = max(addr, r.end)
+        if addr + size > USER_ADDR_MAX:
+            raise SyscallError(Errno.ENOMEM)
+        return addr
+
+    def map(self, start: int, size: int, prot: int, kind: str, data: bytes | None = None) -> Region:
+        if self.mapped_bytes + size > self.limit_bytes:
+            raise SyscallError(Errno.ENOMEM)
+        self.uc.mem_map(start, size, _uc_prot(prot))
+        if data:
+            self.uc.mem_write(start, bytes(data))
+        region = Region(start, start + size, prot, kind)
+        self._insert(region)
+        return region
+
+    def map_shared(self, buffer, hint: int, prot: int) -> int:
+        """Map a host buffer (e.g. an mmap of a shared ring) into this space."""
+        size = len(buffer)
+        if self.mapped_bytes + size > self.limit_bytes:
+            raise SyscallError(Errno.ENOMEM)
+        base = self.find_free(size, hint)
+        ptr = ctypes.addressof(ctypes.c_char.from_buffer(buffer))
+        try:
+            self.uc.mem_map_ptr(base, size, _uc_prot(prot), ptr)
+        except UcError:
+            raise SyscallError(Errno.ENOMEM) from None
+        region = Region(base, base + size, prot, "shared", buffer)
+        self._insert(region)
+        return base
+
+    def region_at(self, addr: int) -> Region | None:
+        r = self._last
+        if r is not None and r.start <= addr < r.end:
+            return r
+        i = bisect.bisect_right(self._starts, addr) - 1
+        if i >= 0 and addr < self.regions[i].end:
+            self._last = r = self.regions[i]
+            return r
+        return None
+
+    def _check(self, addr: int, size: int, need: int, write: bool) -> None:
+        end = addr + size
+        while addr < end:
+            r = self.region_at(addr)
+            if r is None or not r.prot & need:
+                raise MemoryFault(addr, size, write)
+            addr = r.end
+
+    # -- GuestMemory ----------------------------------------------------------
+
+    def read(self, addr: int, size: int) -> bytes:
+        if size <= 0:
+            return b""
+        r = self._last
+        if r is None or not (r.start <= addr and addr + size <= r.end and r.prot & 1):
+            self._check(addr, size, 1, False)
+        if size <= 4096:
+            buf = self._buf
+            if uclib.uc_mem_read(self._uch, addr, buf, size):
+                raise MemoryFault(addr, size, False)
+            return buf.raw[:size]
+        return bytes(self.uc.mem_read(addr, size))
+
+    def write(self, addr: int, data: bytes) -> None:
+        size = len(data)
+        if size == 0:
+            return
+        r = self._last
+        if r is None or not (r.start <= addr and addr + size <= r.end and r.prot & 2):
+            self._check(addr, size, 2, True)
+        if uclib.uc_mem_write(self._uch, addr, data, size):
+            raise MemoryFault(addr, size, True)
+
+    def describe(self, addr: int) -> str:
+        r = self.region_at(addr)
+        return "unmapped" if r is None else f"{r.kind} {r.start:#x}-{r.end:#x} {_prot_text(r.prot)}"
+
+
+def _uc_prot(prot: int) -> int:
+    return ((UC_PROT_READ if prot & 1 else 0) | (UC_PROT_WRITE if prot & 2 else 0)
+            | (UC_PROT_EXEC if prot & 4 else 0))
+
+
+def _prot_text(prot: int) -> str:
+    return ("r" if prot & 1 else "-") + ("w" if prot & 2 else "-") + ("x" if prot & 4 else "-")

@@ -1,0 +1,130 @@
+"""`strat9-emu`: run Strat9 guest programs in one emulated system.
+
+Exit status of `run`: 0 when every task exited 0; else the exit code of the
+lowest-pid process that failed (1 if its code is 0 modulo 256), or 128 +
+signal if it faulted; 124 when a time or instruction limit stopped the
+run; 125 on deadlock; 2 for usage errors and unusable input files; 3 for an
+internal error of the emulator.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+
+from .loader import LoadError
+from .system import EXIT_USAGE, System
+
+EPILOG = """exit status: 0 all tasks exited 0; N the exit code of the lowest-pid failing
+process; 128+S killed by signal S (SIGSEGV 11, SIGILL 4, SIGBUS 7, SIGFPE 8);
+124 time or instruction limit; 125 deadlock; 2 usage error or unusable ELF."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="strat9-emu", description="Run Strat9-OS guest programs under Unicorn "
+                                "with a Python model of the Strat9 kernel.", epilog=EPILOG,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    run = sub.add_parser("run", help="run guests (one process per ELF, pids in the given order)",
+                         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    run.add_argument("elfs", nargs="+", metavar="ELF", help="static x86_64 guest executables")
+    run.add_argument("--trace", action="store_true", help="decoded syscall trace on stderr")
+    run.add_argument("--trace-out", metavar="FILE", help="write the decoded trace to FILE instead of stderr")
+    run.add_argument("--trace-file", metavar="F.jsonl", help="machine-readable JSONL trace")
+    run.add_argument("--insn-trace", nargs="?", const="all", metavar="PID",
+                     help="print every executed instruction (slow debug mode), for one pid or all")
+    run.add_argument("--insn-trace-limit", type=int, default=100_000, metavar="N",
+                     help="stop printing instructions after N (default 100000)")
+    run.add_argument("--timeout", type=float, metavar="S", help="wall-clock limit for the whole run")
+    run.add_argument("--exact", action="store_true",
+                     help="instruction-counted time slices: reproducible even for guests that never make "
+                          "a syscall (slower)")
+    run.add_argument("--max-insns", type=int, metavar="N",
+                     help="with --exact: stop the run (status 124) when a task executes N instructions "
+                          "without a syscall")
+    run.add_argument("--unprivileged", type=int, action="append", default=[], metavar="K",
+                     help="start the K-th process (1-based) without admin rights; repeatable")
+    run.add_argument("--args", nargs=2, action="append", default=[], metavar=("K", "ARGS"),
+                     help="command-line arguments of the K-th process, shell-quoted")
+    return p
+
+
+def _usage(msg: str) -> int:
+    print(f"strat9-emu: {msg}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def cmd_run(ns) -> int:
+    from .trace import Tracer
+
+    n = len(ns.elfs)
+    for k in ns.unprivileged:
+        if not 1 <= k <= n:
+            return _usage(f"--unprivileged {k}: there are {n} processes")
+    argv: dict[int, list[str]] = {}
+    for k, text in ns.args:
+        if not k.isdigit() or not 1 <= int(k) <= n:
+            return _usage(f"--args {k}: not a process number between 1 and {n}")
+        try:
+            argv[int(k)] = shlex.split(text)
+        except ValueError as e:
+            return _usage(f"--args {k}: {e}")
+    if ns.max_insns is not None and not ns.exact:
+        return _usage("--max-insns needs --exact")
+    if ns.timeout is not None and ns.timeout <= 0:
+        return _usage("--timeout must be positive")
+    files = []
+    try:
+        tracer = None
+        if ns.trace or ns.trace_out or ns.trace_file:
+            text = None
+            if ns.trace_out:
+                text = open(ns.trace_out, "w", encoding="utf-8")
+                files.append(text)
+            elif ns.trace:
+                text = sys.stderr
+            jsonl = None
+            if ns.trace_file:
+                jsonl = open(ns.trace_file, "w", encoding="utf-8")
+                files.append(jsonl)
+            config = {"exact": ns.exact, "unprivileged": sorted(ns.unprivileged),
+                      "max_insns": ns.max_insns}
+            tracer = Tracer(text=text, jsonl=jsonl, config=config, keep=False)
+    except OSError as e:
+        return _usage(f"cannot open trace output: {e}")
+    try:
+        system = System(tracer=tracer, exact=ns.exact, timeout=ns.timeout, max_insns=ns.max_insns,
+                        stdout=sys.stdout.buffer, stderr=sys.stderr.buffer, report=sys.stderr)
+        import os
+        for i, path in enumerate(ns.elfs, 1):
+            args = [os.path.basename(path)] + argv.get(i, [])
+            system.spawn(path, argv=args, admin=i not in ns.unprivileged)
+        if ns.insn_trace:
+            from .insn_trace import attach_insn_trace
+            attach_insn_trace(system, ns.insn_trace, ns.insn_trace_limit, sys.stderr)
+        result = system.run()
+    except LoadError as e:
+        return _usage(str(e))
+    finally:
+        for f in files:
+            f.close()
+    return result.status
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = _parser()
+    ns = p.parse_args(argv)
+    if ns.command is None:
+        p.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        if ns.command == "run":
+            return cmd_run(ns)
+    except KeyboardInterrupt:
+        return 130
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,218 @@
+"""One Unicorn instance per process, with the syscall trap.
+
+The hot path is `syscall` -> one raw C-API hook -> one batched register
+read -> `Kernel.dispatch` -> one register write. There is no per-
+instruction or per-block Python hook outside the debug instruction trace.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import re
+
+from capstone import CS_ARCH_X86, CS_MODE_64, Cs
+from unicorn import UC_ARCH_X86, UC_HOOK_INSN, UC_HOOK_INTR, UC_HOOK_MEM_INVALID, UC_MODE_64, Uc
+from unicorn import x86_const as X
+from unicorn.unicorn_py3.unicorn import uclib
+
+from .address_space import AddressSpace
+from .faults import REG_ORDER, SIGSEGV
+
+# Registers read on every syscall: number, then the six arguments.
+SYSCALL_REGS = (X.UC_X86_REG_RAX, X.UC_X86_REG_RDI, X.UC_X86_REG_RSI, X.UC_X86_REG_RDX, X.UC_X86_REG_R10,
+                X.UC_X86_REG_R8, X.UC_X86_REG_R9)
+# The full user context of a thread (saved only when threads of one process switch).
+CONTEXT_REGS = (X.UC_X86_REG_RAX, X.UC_X86_REG_RBX, X.UC_X86_REG_RCX, X.UC_X86_REG_RDX, X.UC_X86_REG_RSI,
+                X.UC_X86_REG_RDI, X.UC_X86_REG_RBP, X.UC_X86_REG_RSP, X.UC_X86_REG_R8, X.UC_X86_REG_R9,
+                X.UC_X86_REG_R10, X.UC_X86_REG_R11, X.UC_X86_REG_R12, X.UC_X86_REG_R13, X.UC_X86_REG_R14,
+                X.UC_X86_REG_R15, X.UC_X86_REG_RIP, X.UC_X86_REG_EFLAGS, X.UC_X86_REG_FS_BASE)
+
+_SYSCALL_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
+_INTR_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint32, ctypes.c_void_p)
+_MEM_CB = ctypes.CFUNCTYPE(ctypes.c_bool, ctypes.c_void_p, ctypes.c_int, ctypes.c_uint64, ctypes.c_int,
+                           ctypes.c_int64, ctypes.c_void_p)
+_CODE_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint32, ctypes.c_void_p)
+
+# Instructions that fault with #GP at CPL 3. Unicorn runs guests at CPL 0,
+# so each one found in the image gets a hook at its own address.
+PRIVILEGED = frozenset({"hlt", "cli", "sti", "in", "out", "insb", "insw", "insd", "outsb", "outsw", "outsd",
+                        "lgdt", "lidt", "lldt", "ltr", "lmsw", "clts", "invd", "wbinvd", "invlpg", "rdmsr",
+                        "wrmsr", "swapgs", "sysret", "sysretq", "sysexit", "wrmsrns", "invpcid", "xsetbv"})
+
+_cs = Cs(CS_ARCH_X86, CS_MODE_64)
+NEVER = 1 << 63
+_CONTROL_REG = re.compile(r"\b[cd]r\d+\b")
+
+
+def privileged_sites(code: bytes, base: int) -> list[tuple[int, str]]:
+    """Linear sweep for privileged instructions. A false positive is harmless:
+    its hook fires only if that exact address executes as an instruction."""
+    out = []
+    off, n = 0, len(code)
+    while off < n:
+        nxt = off
+        for addr, size, mnem, ops in _cs.disasm_lite(code[off:], base + off):
+            if mnem in PRIVILEGED or (mnem == "mov" and _CONTROL_REG.search(ops)):
+                out.append((addr, f"{mnem} {ops}".strip()))
+            nxt = addr - base + size
+        off = nxt if nxt > off else off + 1  # skip a byte capstone cannot decode
+    return out
+
+
+class CPU:
+    """A process's Unicorn instance, its address space and its hooks."""
+
+    def __init__(self, system, memory_limit: int):
+        self.system = system
+        self.uc = Uc(UC_ARCH_X86, UC_MODE_64)
+        self.uch = self.uc._uch
+        self.mem = AddressSpace(self.uc, memory_limit)
+        self.task = None  # the task whose registers are loaded
+        self.stop_reason = None
+        self.pending = None  # a kernel result the scheduler must act on
+        self.fault = None
+        self.bad_access = None  # (access, address, size) from the invalid-memory hook
+        self.nsys = 0  # syscalls made in this instance (the watchdog reads it)
+        self.stop_at = 0
+        self._hooks = []
+        n = len(SYSCALL_REGS)
+        self._regids = (ctypes.c_int * n)(*SYSCALL_REGS)
+        self._vals = (ctypes.c_uint64 * n)()
+        self._ptrs = (ctypes.c_void_p * n)(*[ctypes.addressof(self._vals) + 8 * i for i in range(n)])
+        self._vals_mv = memoryview(self._vals).cast("B").cast("Q")
+        self._rax = ctypes.c_uint64()
+        m = len(CONTEXT_REGS)
+        self._ctx_ids = (ctypes.c_int * m)(*CONTEXT_REGS)
+        self._install()
+
+    # -- hooks ------------------------------------------------------------------
+
+    def _add(self, htype: int, cb, *extra, begin: int = 1, end: int = 0) -> None:
+        h = ctypes.c_size_t()
+        err = uclib.uc_hook_add(self.uch, ctypes.byref(h), htype, ctypes.cast(cb, ctypes.c_void_p), None,
+                                ctypes.c_uint64(begin), ctypes.c_uint64(end), *extra)
+        if err:
+            raise RuntimeError(f"uc_hook_add failed: {err}")
+        self._hooks.append(cb)  # keep the ctypes thunk alive
+
+    def _install(self) -> None:
+        system = self.system
+        uch = self.uch
+        regids, ptrs, mv, rax = self._regids, self._ptrs, self._vals_mv, self._rax
+        rax_ref = ctypes.byref(rax)
+        read_batch, reg_write, emu_stop = uclib.uc_reg_read_batch, uclib.uc_reg_write, uclib.uc_emu_stop
+        RAX = X.UC_X86_REG_RAX
+        cpu = self
+        tracer = system.tracer
+        dispatch = system.kernel.dispatch
+        exact = system.exact
+
+        def on_syscall(_uc, _ud):
+            try:
+                read_batch(uch, regids, ptrs, 7)
+                nr, a1, a2, a3, a4, a5, a6 = mv.tolist()
+                task = cpu.task
+                if tracer is None:
+                    r = dispatch(task, nr, a1, a2, a3, a4, a5, a6)
+                else:
+                    r = tracer.syscall(task, nr, (a1, a2, a3, a4, a5, a6), dispatch)
+                if r.__class__ is int:
+                    rax.value = r
+                    reg_write(uch, RAX, rax_ref)
+                    cpu.nsys += 1
+                    if cpu.nsys >= cpu.stop_at or exact:
+                        if exact or system.slice_over(cpu):
+                            cpu.stop_reason = "budget"
+                            emu_stop(uch)
+                    return
+                cpu.pending = r
+                cpu.nsys += 1
+                cpu.stop_reason = "kernel"
+                emu_stop(uch)
+            except BaseException as e:  # a bug, never a guest's doing: stop and report it
+                cpu.stop_reason = "internal"
+                cpu.pending = e
+                emu_stop(uch)
+
+        def on_intr(_uc, intno, _ud):
+            cpu.stop_reason = "intr"
+            cpu.pending = intno
+            emu_stop(uch)
+
+        def on_bad_mem(_uc, access, address, size, value, _ud):
+            cpu.bad_access = (access, address, size)
+            return False
+
+        def on_port_io(_uc, *args):
+            cpu.stop_reason = "privileged"
+            emu_stop(uch)
+            return 0
+
+        self._on_privileged = _CODE_CB(lambda _uc, addr, size, _ud: on_port_io(_uc))
+        self._add(UC_HOOK_INSN, _SYSCALL_CB(on_syscall), ctypes.c_int(X.UC_X86_INS_SYSCALL))
+        self._add(UC_HOOK_INTR, _INTR_CB(on_intr))
+        self._add(UC_HOOK_MEM_INVALID, _MEM_CB(on_bad_mem))
+        io_cb = ctypes.CFUNCTYPE(ctypes.c_uint32, ctypes.c_void_p, ctypes.c_uint32, ctypes.c_int,
+                                 ctypes.c_void_p)(lambda u, port, size, ud: on_port_io(u))
+        out_cb = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint32, ctypes.c_int, ctypes.c_uint32,
+                                  ctypes.c_void_p)(lambda u, port, size, value, ud: on_port_io(u))
+        self._add(UC_HOOK_INSN, io_cb, ctypes.c_int(X.UC_X86_INS_IN))
+        self._add(UC_HOOK_INSN, out_cb, ctypes.c_int(X.UC_X86_INS_OUT))
+
+    def hook_privileged(self, sites: list[tuple[int, str]]) -> None:
+        from unicorn import UC_HOOK_CODE
+        for addr, _text in sites:
+            self._add(UC_HOOK_CODE, self._on_privileged, begin=addr, end=addr)
+
+    def add_debug_hook(self, htype: int, cb) -> None:
+        self._add(htype, cb)
+
+    # -- registers ----------------------------------------------------------------
+
+    def set_rax(self, value: int) -> None:
+        self._rax.value = value
+        uclib.uc_reg_write(self.uch, X.UC_X86_REG_RAX, ctypes.byref(self._rax))
+
+    def rip(self) -> int:
+        return self.uc.reg_read(X.UC_X86_REG_RIP)
+
+    def save_context(self) -> list[int]:
+        vals = (ctypes.c_uint64 * len(CONTEXT_REGS))()
+        ptrs = (ctypes.c_void_p * len(CONTEXT_REGS))(*[ctypes.addressof(vals) + 8 * i
+                                                         for i in range(len(CONTEXT_REGS))])
+        uclib.uc_reg_read_batch(self.uch, self._ctx_ids, ptrs, len(CONTEXT_REGS))
+        return list(vals)
+
+    def load_context(self, ctx: list[int]) -> None:
+        vals = (ctypes.c_uint64 * len(CONTEXT_REGS))(*ctx)
+        ptrs = (ctypes.c_void_p * len(CONTEXT_REGS))(*[ctypes.addressof(vals) + 8 * i
+                                                         for i in range(len(CONTEXT_REGS))])
+        uclib.uc_reg_write_batch(self.uch, self._ctx_ids, ptrs, len(CONTEXT_REGS))
+
+    def registers(self) -> dict[str, int]:
+        return dict(zip(REG_ORDER, self.save_context()))
+
+    def code_at(self, addr: int, size: int = 15) -> bytes:
+        for n in (size, 8, 4, 1):
+            try:
+                return bytes(self.uc.mem_read(addr, n))
+            except Exception:
+                continue
+        return b""
+
+    # -- running ------------------------------------------------------------------
+
+    def run(self, rip: int, count: int = 0) -> int:
+        """Run from rip until a hook stops it or it raises; returns the uc_err."""
+        self.stop_reason = None
+        self.pending = None
+        self.bad_access = None
+        # `until` must be unreachable: with 0, a jump to address 0 would look like
+        # a normal stop instead of a fetch fault. A non-canonical address never runs.
+        return uclib.uc_emu_start(self.uch, rip, NEVER, 0, count)
+
+    def stop(self) -> None:
+        uclib.uc_emu_stop(self.uch)
+
+
+__all__ = ["CPU", "privileged_sites", "SIGSEGV"]

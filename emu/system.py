@@ -1,0 +1,423 @@
+"""One emulated Strat9 system: processes, the deterministic scheduler, the
+watchdog, and the run's outcome.
+
+Scheduling (TESTBED.md): a task runs until it blocks, yields, exits or has
+made SLICE_SYSCALLS syscalls; then the next runnable task in FIFO order
+runs. A task computing without syscalls is preempted by the watchdog after
+a wall-clock slice (recorded, since that makes the interleaving depend on
+host speed), or in exact mode after EXACT_SLICE_INSNS instructions.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+import traceback
+from collections import deque
+from dataclasses import dataclass, field
+
+from unicorn import UC_MEM_FETCH_PROT, UC_MEM_FETCH_UNMAPPED, UC_MEM_READ_PROT, UC_MEM_READ_UNMAPPED
+from unicorn import UC_MEM_WRITE_PROT, UC_MEM_WRITE_UNMAPPED
+from unicorn import unicorn_const as UCC
+from unicorn import x86_const as X
+
+from kernel_model import EXITED, YIELD, Block, Kernel, TaskState
+from kernel_model.process import Process, Task
+
+from . import loader
+from .console import Console
+from .cpu import CPU, privileged_sites
+from .faults import SIGILL, SIGSEGV, SIGBUS, VECTOR_NAMES, VECTOR_SIGNAL, Fault, format_report
+
+EXIT_TIMEOUT = 124
+EXIT_DEADLOCK = 125
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+
+_ACCESS = {UC_MEM_READ_UNMAPPED: ("read from", "unmapped"), UC_MEM_WRITE_UNMAPPED: ("write to", "unmapped"),
+           UC_MEM_FETCH_UNMAPPED: ("instruction fetch from", "unmapped"),
+           UC_MEM_READ_PROT: ("read from", "unreadable"), UC_MEM_WRITE_PROT: ("write to", "read-only"),
+           UC_MEM_FETCH_PROT: ("instruction fetch from", "non-executable")}
+_UC_FAULTS = {UCC.UC_ERR_READ_UNMAPPED, UCC.UC_ERR_WRITE_UNMAPPED, UCC.UC_ERR_FETCH_UNMAPPED,
+              UCC.UC_ERR_READ_PROT, UCC.UC_ERR_WRITE_PROT, UCC.UC_ERR_FETCH_PROT}
+_UC_UNALIGNED = {UCC.UC_ERR_READ_UNALIGNED, UCC.UC_ERR_WRITE_UNALIGNED, UCC.UC_ERR_FETCH_UNALIGNED}
+
+
+@dataclass
+class ProcessResult:
+    pid: int
+    name: str
+    exit_code: int | None
+    signal: int | None
+    report: str | None = None  # fault report, when it faulted
+    state: str = "exited"  # exited, killed, blocked, runnable (when the run stopped early)
+
+    @property
+    def status(self) -> int:
+        if self.signal is not None:
+            return 128 + self.signal
+        return self.exit_code if self.exit_code is not None else -1
+
+
+@dataclass
+class RunResult:
+    status: int
+    processes: list[ProcessResult]
+    stdout: bytes
+    stderr: bytes
+    reason: str  # "exited", "deadlock", "timeout", "insn-limit", "internal"
+    report: str = ""  # deadlock / limit / internal error report
+    clock_preemptions: int = 0
+    syscalls: int = 0
+    virtual_ns: int = 0
+    trace: list = field(default_factory=list)
+
+    def process(self, pid: int) -> ProcessResult:
+        return next(p for p in self.processes if p.pid == pid)
+
+
+class System:
+    SLICE_SYSCALLS = 64
+    WATCHDOG_SLICE_S = 0.02
+    EXACT_SLICE_INSNS = 200_000
+    PROCESS_MEMORY_LIMIT = 1 << 30
+
+    def __init__(self, *, tracer=None, exact: bool = False, timeout: float | None = None,
+                 max_insns: int | None = None, stdout=None, stderr=None, report=None):
+        self.tracer = tracer
+        self.exact = exact
+        self.timeout = timeout
+        self.max_insns = max_insns
+        self.console = Console(stdout, stderr)
+        self.report_stream = report  # where fault/deadlock reports go as they happen
+        self.kernel = Kernel(self.console, on_wake=self._on_wake, on_task_exit=self._on_task_exit)
+        self.runq: deque[Task] = deque()
+        self.cpus: dict[int, CPU] = {}  # pid -> CPU
+        self.reports: dict[int, str] = {}
+        self.clock_preemptions = 0
+        self._deadline = None
+        self._timed_out = False
+        self._watch_lock = threading.Lock()
+        self._running: CPU | None = None
+        self._run_seq = 0
+        self._since_syscall: dict[int, int] = {}  # exact mode: insns since the task's last syscall
+        if tracer is not None:
+            tracer.attach(self)
+
+    # -- building the system ------------------------------------------------------
+
+    def spawn(self, path: str, argv: list[str] | None = None, env: list[str] | None = None,
+              admin: bool = True, name: str | None = None) -> Process:
+        """Load an ELF as a new process (pids in spawn order). LoadError if unusable."""
+        image = loader.load_elf(path)
+        args = [a.encode() if isinstance(a, str) else a for a in (argv or [os.path.basename(path)])]
+        envs = [e.encode() if isinstance(e, str) else e for e in (env or [])]
+        rsp, stack = loader.build_stack(image, args, envs)
+        cpu = CPU(self, self.PROCESS_MEMORY_LIMIT)
+        for seg in image.segments:
+            cpu.mem.map(seg.vaddr, len(seg.data), seg.prot, "image", seg.data)
+        cpu.mem.map(loader.USER_STACK_BASE, loader.USER_STACK_PAGES * loader.PAGE, 3, "stack")
+        cpu.uc.mem_write(rsp, stack)
+        sites = []
+        for seg in image.segments:
+            if seg.prot & 4:
+                sites += privileged_sites(bytes(seg.data), seg.vaddr)
+        cpu.hook_privileged(sites)
+        proc = self.kernel.spawn_process(cpu.mem, name or os.path.basename(path), admin=admin)
+        task = proc.main_task
+        cpu.uc.reg_write(X.UC_X86_REG_RSP, rsp)
+        cpu.uc.reg_write(X.UC_X86_REG_RIP, image.entry)
+        task.cpu = None  # registers live in the Uc while the process has one thread
+        cpu.task = task
+        self.cpus[proc.pid] = cpu
+        self.runq.append(task)
+        if self.tracer is not None:
+            self.tracer.process_start(proc, path, args)
+        return proc
+
+    # -- kernel callbacks -------------------------------------------------------------
+
+    def _on_wake(self, task: Task) -> None:
+        self.runq.append(task)
+
+    def _on_task_exit(self, task: Task) -> None:
+        if self.tracer is not None:
+            self.tracer.task_exit(task)
+
+    def slice_over(self, cpu: CPU) -> bool:
+        """Called by the syscall hook when a task used its syscall budget.
+        With nobody else runnable it just goes on (no pointless restart)."""
+        self.kernel.expire_timers()
+        if self.runq:
+            return True
+        cpu.stop_at = cpu.nsys + self.SLICE_SYSCALLS
+        return False
+
+    # -- the run loop -----------------------------------------------------------------
+
+    def run(self) -> RunResult:
+        start = time.monotonic()
+        if self.timeout is not None:
+            self._deadline = start + self.timeout
+        watchdog = threading.Thread(target=self._watchdog, name="strat9-watchdog", daemon=True)
+        self._stop_watchdog = threading.Event()
+        watchdog.start()
+        reason, report = "exited", ""
+        try:
+            reason, report = self._loop()
+        except Exception:
+            reason, report = "internal", "strat9-emu: internal error (a bug in the emulator):\n" + \
+                traceback.format_exc()
+        finally:
+            self._stop_watchdog.set()
+            watchdog.join()
+        return self._result(reason, report)
+
+    def _loop(self) -> tuple[str, str]:
+        k = self.kernel
+        while True:
+            if self._timed_out or (self._deadline is not None and time.monotonic() >= self._deadline):
+                return "timeout", self._limit_report(f"time limit of {self.timeout:g} s reached")
+            k.expire_timers()
+            if not self.runq:
+                if not any(t.alive for t in k.tasks.values()):
+                    return "exited", ""
+                if k.advance_to_next_deadline():
+                    continue
+                return "deadlock", self._deadlock_report()
+            task = self.runq.popleft()
+            if not task.alive or task.state is not TaskState.RUNNABLE:
+                continue
+            cpu = self.cpus[task.process.pid]
+            if task.block is not None:  # woken: retry the call it blocked in
+                r = k.resume(task)
+                if self.tracer is not None:
+                    self.tracer.resumed(task, r)
+                if not self._apply(cpu, task, r):
+                    continue
+            outcome = self._run_slice(cpu, task)
+            if outcome is not None:
+                return outcome
+
+    def _apply(self, cpu: CPU, task: Task, r) -> bool:
+        """Act on a kernel result for `task`; True if the task may run on."""
+        if r.__class__ is int:
+            self._switch_to(cpu, task)
+            cpu.set_rax(r)
+            return True
+        if r is YIELD:
+            self._switch_to(cpu, task)
+            cpu.set_rax(0)
+            self.runq.append(task)
+            return False
+        if r is EXITED or r.__class__ is Block:
+            return False
+        raise TypeError(f"kernel returned {r!r}")
+
+    def _switch_to(self, cpu: CPU, task: Task) -> None:
+        """Load a thread's registers into its process's Uc (threads share it)."""
+        if cpu.task is task:
+            return
+        if cpu.task is not None and cpu.task.alive:
+            cpu.task.cpu = cpu.save_context()
+        if task.cpu is not None:
+            cpu.load_context(task.cpu)
+            task.cpu = None
+        cpu.task = task
+
+    def _run_slice(self, cpu: CPU, task: Task):
+        self._switch_to(cpu, task)
+        cpu.stop_at = cpu.nsys + self.SLICE_SYSCALLS
+        rip = cpu.uc.reg_read(X.UC_X86_REG_RIP)
+        while True:
+            count = 0
+            if self.exact:
+                count = self.EXACT_SLICE_INSNS
+                if self.max_insns is not None:
+                    count = min(count, self.max_insns - self._since_syscall.get(task.tid, 0))
+            with self._watch_lock:
+                self._run_seq += 1
+                self._running = cpu
+            err = cpu.run(rip, count)
+            with self._watch_lock:
+                self._running = None
+            reason = cpu.stop_reason
+            if reason == "budget" and self.exact:
+                self._since_syscall[task.tid] = 0
+                if cpu.nsys < cpu.stop_at or not self.slice_over(cpu):
+                    rip = cpu.rip()
+                    continue
+            break
+        if err:
+            return self._uc_error(cpu, task, err)
+        if reason == "budget":
+            self.runq.append(task)
+        elif reason == "kernel":
+            self._kernel_result(cpu, task, cpu.pending)
+        elif reason == "intr":
+            self._vector_fault(cpu, task, cpu.pending)
+        elif reason == "privileged":
+            self._fault(cpu, task, SIGSEGV, "privileged instruction (#GP)", cpu.rip())
+        elif reason == "watchdog":
+            self.clock_preemptions += 1
+            if self.tracer is not None:
+                self.tracer.preempted(task, "clock")
+            self.runq.append(task)
+        elif reason == "timeout":
+            self.runq.appendleft(task)
+            self._timed_out = True
+        elif reason == "internal":
+            exc = cpu.pending
+            raise RuntimeError(f"syscall handling failed: {exc!r}") from exc
+        else:
+            rip = cpu.rip()
+            if cpu.code_at(rip - 1, 1) == b"\xf4" and not self.exact:
+                self._fault(cpu, task, SIGSEGV, "privileged instruction hlt (#GP)", rip - 1)
+            elif self.exact:  # the instruction count ran out
+                used = self._since_syscall.get(task.tid, 0) + count
+                self._since_syscall[task.tid] = used
+                if self.max_insns is not None and used >= self.max_insns:
+                    self.runq.appendleft(task)
+                    return "insn-limit", self._limit_report(
+                        f"task {task.tid} ran {used} instructions without a syscall (--max-insns {self.max_insns})")
+                if self.tracer is not None:
+                    self.tracer.preempted(task, "insns")
+                self.runq.append(task)
+            else:
+                self._fault(cpu, task, SIGSEGV, "emulation stopped unexpectedly", rip)
+        return None
+
+    def _kernel_result(self, cpu: CPU, task: Task, r) -> None:
+        if r is YIELD:
+            cpu.set_rax(0)
+            self.runq.append(task)
+        elif r.__class__ is Block:
+            pass  # parked by the kernel; woken through _on_wake
+        elif r is EXITED:
+            pass
+        else:
+            raise TypeError(f"kernel returned {r!r}")
+
+    # -- faults ---------------------------------------------------------------------------
+
+    def _uc_error(self, cpu: CPU, task: Task, err: int):
+        rip = cpu.rip()
+        rsp = cpu.uc.reg_read(X.UC_X86_REG_RSP)
+        if err in _UC_FAULTS and not _canonical(rsp):
+            # Unicorn keeps only 48 address bits; the CPU raises #SS for a
+            # non-canonical stack address, which Linux delivers as SIGBUS.
+            self._fault(cpu, task, SIGBUS, f"stack-segment fault (#SS): non-canonical rsp {rsp:#x}", rip)
+        elif err in _UC_FAULTS and cpu.bad_access is not None:
+            access, addr, size = cpu.bad_access
+            verb, kind = _ACCESS.get(access, ("access to", "invalid"))
+            what = f"{verb} {kind} memory at {addr:#x} ({size} bytes)"
+            self._fault(cpu, task, SIGSEGV, what, rip, addr)
+        elif err == UCC.UC_ERR_INSN_INVALID:
+            self._fault(cpu, task, SIGILL, "invalid opcode (#UD)", rip)
+        elif err in _UC_UNALIGNED:
+            self._fault(cpu, task, SIGBUS, "misaligned access", rip)
+        elif err == UCC.UC_ERR_EXCEPTION:
+            self._fault(cpu, task, SIGSEGV, "unhandled CPU exception", rip)
+        else:
+            self._fault(cpu, task, SIGSEGV, f"emulation error {err}", rip)
+        return None
+
+    def _vector_fault(self, cpu: CPU, task: Task, vector: int) -> None:
+        sig = VECTOR_SIGNAL.get(vector, SIGSEGV)
+        what = VECTOR_NAMES.get(vector, f"interrupt {vector:#x} (#GP: no user gate)")
+        self._fault(cpu, task, sig, what, cpu.rip() - (1 if vector in (1, 3) else 0))
+
+    def _fault(self, cpu: CPU, task: Task, sig: int, what: str, rip: int, addr: int | None = None) -> None:
+        self._switch_to(cpu, task)
+        regs = cpu.registers()
+        regs["rip"] = rip
+        fault = Fault(sig, what, rip, cpu.code_at(rip), regs, addr)
+        proc = task.process
+        text = format_report(proc.pid, task.tid, proc.name, fault)
+        self.reports[proc.pid] = text
+        if self.report_stream is not None:
+            print(text, file=self.report_stream, flush=True)
+        if self.tracer is not None:
+            self.tracer.fault(task, fault)
+        self.kernel.exit_process(proc, signal=sig)
+
+    # -- watchdog -----------------------------------------------------------------------
+
+    def _watchdog(self) -> None:
+        last = (None, -1, -1)
+        while not self._stop_watchdog.wait(self.WATCHDOG_SLICE_S):
+            with self._watch_lock:
+                cpu = self._running
+                if cpu is None:
+                    continue
+                if self._deadline is not None and time.monotonic() >= self._deadline:
+                    cpu.stop_reason = "timeout"
+                    cpu.stop()
+                    continue
+                if self.exact:
+                    continue
+                seen = (cpu, self._run_seq, cpu.nsys)
+                if seen == last:  # no syscall for a whole slice: preempt
+                    cpu.stop_reason = "watchdog"
+                    cpu.stop()
+                last = seen
+
+    # -- reports --------------------------------------------------------------------------
+
+    def _task_line(self, t: Task) -> str:
+        what = t.block.what if t.state is TaskState.BLOCKED and t.block else t.state.value
+        return f"  task {t.tid} (pid {t.process.pid}, {t.process.name}): {what}"
+
+    def _deadlock_report(self) -> str:
+        lines = ["strat9-emu: deadlock: every live task is blocked and no timer is pending"]
+        lines += [self._task_line(t) for t in self.kernel.tasks.values() if t.alive]
+        return "\n".join(lines)
+
+    def _limit_report(self, why: str) -> str:
+        lines = [f"strat9-emu: stopped: {why}"]
+        lines += [self._task_line(t) for t in self.kernel.tasks.values() if t.alive]
+        return "\n".join(lines)
+
+    def _result(self, reason: str, report: str) -> RunResult:
+        procs = []
+        for pid, proc in sorted(self.kernel.processes.items()):
+            if proc.alive:
+                states = {t.state for t in proc.tasks if t.alive}
+                state = "blocked" if states == {TaskState.BLOCKED} else "runnable"
+            else:
+                state = "killed" if proc.signal is not None else "exited"
+            procs.append(ProcessResult(pid, proc.name, proc.exit_code, proc.signal, self.reports.get(pid), state))
+        if report and self.report_stream is not None:
+            print(report, file=self.report_stream, flush=True)
+        if reason == "exited":
+            status = 0
+            for p in procs:
+                if p.signal is not None:
+                    status = 128 + p.signal
+                    break
+                if p.exit_code:
+                    status = (p.exit_code & 0xFF) or 1
+                    break
+        else:
+            status = {"deadlock": EXIT_DEADLOCK, "timeout": EXIT_TIMEOUT, "insn-limit": EXIT_TIMEOUT}.get(
+                reason, EXIT_INTERNAL)
+        if self.tracer is not None:
+            self.tracer.run_end(reason, status)
+        return RunResult(status, procs, self.console.output(1), self.console.output(2), reason, report,
+                         self.clock_preemptions, sum(c.nsys for c in self.cpus.values()), self.kernel.now_ns,
+                         self.tracer.events if self.tracer is not None else [])
+
+
+def _canonical(addr: int) -> bool:
+    return addr < 1 << 47 or addr >= (1 << 64) - (1 << 47)
+
+
+def run(paths: list[str], **kwargs) -> RunResult:
+    """Convenience: spawn each ELF in order and run the system."""
+    unprivileged = kwargs.pop("unprivileged", ())
+    system = System(**kwargs)
+    for i, path in enumerate(paths, 1):
+        system.spawn(path, admin=i not in unprivileged)
+    return system.run()
