@@ -8,7 +8,8 @@
  *
  * A failed check prints
  *   "not ok N - <expr> == <expected>: got X (ERRNAME), expected Y (ERRNAME)"
- * where the errno name is shown only for values in -4095..-1.
+ * where the errno name is shown only for values in -4095..-1 (and
+ * "expected >= Y" etc. for the ordering checks).
  * Values are compared as long (64-bit); each operand is evaluated once.
  * Output depends only on the values, never on addresses, so runs of the same
  * guest built by different compilers print the same lines.
@@ -55,22 +56,25 @@ static inline int s9test_check(int op, long got, long want, const char *text)
         s9_printf("not ok %d - %s: false\n", s9test_count, text);
     } else {
         char g[24], w[24];
-        s9_printf("not ok %d - %s: got %ld%s, expected %ld%s\n", s9test_count, text, got,
-                  s9test_errsuffix(got, g, sizeof g), want, s9test_errsuffix(want, w, sizeof w));
+        static const char *const rel[] = {"", "!= ", "< ", "<= ", "> ", ">= "};
+        s9_printf("not ok %d - %s: got %ld%s, expected %s%ld%s\n", s9test_count, text, got,
+                  s9test_errsuffix(got, g, sizeof g), rel[op], want, s9test_errsuffix(want, w, sizeof w));
     }
     return 0;
 }
 
-#define S9TEST_CMP(op, optext, expr, expected) \
-    s9test_check(op, (long)(expr), (long)(expected), #expr " " optext " " #expected)
+/* The text is stringified here, in the macro the test calls, so that macros
+ * in the arguments (NULL, -EBADF, ...) show as written, not as their
+ * compiler-specific expansion. */
+#define S9TEST_CMP(op, text, expr, expected) s9test_check(op, (long)(expr), (long)(expected), text)
 
 /* Each returns 1 when the check passed, 0 otherwise. */
-#define CHECK_EQ(expr, expected) S9TEST_CMP(S9T_EQ, "==", expr, expected)
-#define CHECK_NE(expr, expected) S9TEST_CMP(S9T_NE, "!=", expr, expected)
-#define CHECK_LT(expr, bound) S9TEST_CMP(S9T_LT, "<", expr, bound)
-#define CHECK_LE(expr, bound) S9TEST_CMP(S9T_LE, "<=", expr, bound)
-#define CHECK_GT(expr, bound) S9TEST_CMP(S9T_GT, ">", expr, bound)
-#define CHECK_GE(expr, bound) S9TEST_CMP(S9T_GE, ">=", expr, bound)
+#define CHECK_EQ(expr, expected) S9TEST_CMP(S9T_EQ, #expr " == " #expected, expr, expected)
+#define CHECK_NE(expr, expected) S9TEST_CMP(S9T_NE, #expr " != " #expected, expr, expected)
+#define CHECK_LT(expr, bound) S9TEST_CMP(S9T_LT, #expr " < " #bound, expr, bound)
+#define CHECK_LE(expr, bound) S9TEST_CMP(S9T_LE, #expr " <= " #bound, expr, bound)
+#define CHECK_GT(expr, bound) S9TEST_CMP(S9T_GT, #expr " > " #bound, expr, bound)
+#define CHECK_GE(expr, bound) S9TEST_CMP(S9T_GE, #expr " >= " #bound, expr, bound)
 #define CHECK(cond) s9test_check(S9T_TRUE, (long)!!(cond), 1, #cond)
 
 /* A "# ..." comment line (newline added), to group checks in the output. */

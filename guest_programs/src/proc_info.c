@@ -25,6 +25,12 @@ extern const Elf64Header __ehdr_start;
 
 #define MAX_AUXV 128 /* give up rather than run off a missing AT_NULL */
 
+static uint64_t val[AT_EXECFN + 1];
+static int seen[AT_EXECFN + 1];
+
+/* The value of an auxv entry, 0 when it is missing. */
+static uint64_t aux(int type) { return seen[type] ? val[type] : 0; }
+
 int main(int argc, char **argv, char **envp)
 {
     s9_printf("argc=%d\n", argc);
@@ -43,10 +49,6 @@ int main(int argc, char **argv, char **envp)
     /* The auxv starts right after envp's NULL: (type, value) pairs ending
      * with AT_NULL. */
     const uint64_t *auxv = (const uint64_t *)(envp + envc + 1);
-    uint64_t val[AT_EXECFN + 1];
-    int seen[AT_EXECFN + 1];
-    memset(seen, 0, sizeof seen);
-    memset(val, 0, sizeof val);
     int n = 0, terminated = 0;
     for (; n < MAX_AUXV; n++) {
         uint64_t type = auxv[2 * n], value = auxv[2 * n + 1];
@@ -63,19 +65,19 @@ int main(int argc, char **argv, char **envp)
     CHECK(terminated);
 
     CHECK(seen[AT_PAGESZ]);
-    CHECK_EQ(seen[AT_PAGESZ] ? val[AT_PAGESZ] : 0, 4096);
+    CHECK_EQ(aux(AT_PAGESZ), 4096);
 
     /* AT_ENTRY is where the loader started us: crt0's _start. */
     CHECK(seen[AT_ENTRY]);
-    CHECK(seen[AT_ENTRY] && val[AT_ENTRY] == (uint64_t)(uintptr_t)_start);
+    CHECK(aux(AT_ENTRY) == (uint64_t)(uintptr_t)_start);
     CHECK(__ehdr_start.e_entry == (uint64_t)(uintptr_t)_start);
 
     /* AT_PHDR / AT_PHNUM describe our program headers: they must match the
      * ELF header's, and the table must be readable where AT_PHDR says. */
     CHECK(seen[AT_PHDR]);
     CHECK(seen[AT_PHNUM]);
-    CHECK(seen[AT_PHDR] && val[AT_PHDR] == (uint64_t)(uintptr_t)&__ehdr_start + __ehdr_start.e_phoff);
-    CHECK_EQ(seen[AT_PHNUM] ? val[AT_PHNUM] : 0, __ehdr_start.e_phnum);
+    CHECK(aux(AT_PHDR) == (uint64_t)(uintptr_t)&__ehdr_start + __ehdr_start.e_phoff);
+    CHECK_EQ(aux(AT_PHNUM), __ehdr_start.e_phnum);
     CHECK(!seen[AT_PHENT] || val[AT_PHENT] == 56); /* optional, but then right */
     int loads = 0;
     if (seen[AT_PHDR] && seen[AT_PHNUM]) {
@@ -89,7 +91,7 @@ int main(int argc, char **argv, char **envp)
     /* AT_RANDOM: 16 readable bytes (a fault here kills us, which also
      * fails the run). Their value is not printed: it may be random. */
     CHECK(seen[AT_RANDOM]);
-    CHECK(seen[AT_RANDOM] && val[AT_RANDOM] != 0);
+    CHECK(aux(AT_RANDOM) != 0);
     int random_readable = 0;
     if (seen[AT_RANDOM] && val[AT_RANDOM] != 0) {
         const volatile uint8_t *rnd = (const volatile uint8_t *)(uintptr_t)val[AT_RANDOM];

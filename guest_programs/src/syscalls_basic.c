@@ -177,17 +177,21 @@ static void test_yield(void)
     CHECK_EQ(sys_proc_yield(), 0);
 }
 
+/* All six argument registers are set (to 0), so a trace that shows the raw
+ * registers of an unknown call is the same for every compiler. */
+#define UNKNOWN(nr) strat9_syscall6(nr, 0, 0, 0, 0, 0, 0)
+
 static void test_unknown(void)
 {
     s9test_note("unknown syscall numbers");
-    CHECK_EQ(strat9_syscall0(7), -ENOSYS);
-    CHECK_EQ(strat9_syscall0(99), -ENOSYS);
-    CHECK_EQ(strat9_syscall0(150), -ENOSYS);
-    CHECK_EQ(strat9_syscall0(1023), -ENOSYS);
-    CHECK_EQ(strat9_syscall0(1024), -ENOSYS);
-    CHECK_EQ(strat9_syscall0(5000), -ENOSYS);
-    CHECK_EQ(strat9_syscall0(0xffffffffL), -ENOSYS);
-    CHECK_EQ(strat9_syscall0(-1L), -ENOSYS);
+    CHECK_EQ(UNKNOWN(7), -ENOSYS);
+    CHECK_EQ(UNKNOWN(99), -ENOSYS);
+    CHECK_EQ(UNKNOWN(150), -ENOSYS);
+    CHECK_EQ(UNKNOWN(1023), -ENOSYS);
+    CHECK_EQ(UNKNOWN(1024), -ENOSYS);
+    CHECK_EQ(UNKNOWN(5000), -ENOSYS);
+    CHECK_EQ(UNKNOWN(0xffffffffL), -ENOSYS);
+    CHECK_EQ(UNKNOWN(-1L), -ENOSYS);
     /* arguments do not matter */
     CHECK_EQ(strat9_syscall6(99, 1, 2, 3, 4, 5, 6), -ENOSYS);
     /* and the guest keeps running: */
