@@ -1,0 +1,123 @@
+"""Benchmarks (not part of `make test`): `make bench` or
+`.venv/bin/python bench/run.py [--reps N] [--json OUT]`.
+
+Syscall loop: the syscall_loop guest makes 200k SYS_NULL calls. Measured in
+one run, interleaved, several repetitions:
+  - strat9-emu: System.run() in this process (the emulator alone), and the
+    whole `strat9-emu run` command (Python start-up included);
+  - bare Unicorn: the same ELF with nothing but a raw C-API syscall hook
+    that answers SYS_NULL (the ceiling for anything built on Unicorn).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from unicorn import UC_ARCH_X86, UC_HOOK_INSN, UC_MODE_64, Uc  # noqa: E402
+from unicorn import x86_const as X  # noqa: E402
+from unicorn.unicorn_py3.unicorn import uclib  # noqa: E402
+
+from emu import System  # noqa: E402
+from emu import loader  # noqa: E402
+
+N_SYSCALLS = 200_000
+
+
+def bare_unicorn(path: str, n: int) -> float:
+    """Seconds to run the guest with only a syscall hook (raw C API)."""
+    image = loader.load_elf(path)
+    uc = Uc(UC_ARCH_X86, UC_MODE_64)
+    for seg in image.segments:
+        uc.mem_map(seg.vaddr, len(seg.data), 7)
+        uc.mem_write(seg.vaddr, bytes(seg.data))
+    rsp, stack = loader.build_stack(image, [b"syscall_loop", str(n).encode()], [])
+    uc.mem_map(loader.USER_STACK_BASE, loader.USER_STACK_PAGES * loader.PAGE, 3)
+    uc.mem_write(rsp, stack)
+    uc.reg_write(X.UC_X86_REG_RSP, rsp)
+    uch = uc._uch
+    ids = (ctypes.c_int * 7)(X.UC_X86_REG_RAX, X.UC_X86_REG_RDI, X.UC_X86_REG_RSI, X.UC_X86_REG_RDX,
+                             X.UC_X86_REG_R10, X.UC_X86_REG_R8, X.UC_X86_REG_R9)
+    vals = (ctypes.c_uint64 * 7)()
+    ptrs = (ctypes.c_void_p * 7)(*[ctypes.addressof(vals) + 8 * i for i in range(7)])
+    rax = ctypes.c_uint64()
+    ref = ctypes.byref(rax)
+
+    def on_syscall(_uc, _ud):
+        uclib.uc_reg_read_batch(uch, ids, ptrs, 7)
+        nr = vals[0]
+        if nr in (300, 334):
+            uclib.uc_emu_stop(uch)
+            return
+        rax.value = 0x57A79 if nr == 0 else len(b"")  # console writes: pretend success
+        if nr == 404:
+            rax.value = vals[3]
+        uclib.uc_reg_write(uch, X.UC_X86_REG_RAX, ref)
+
+    cb = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)(on_syscall)
+    h = ctypes.c_size_t()
+    uclib.uc_hook_add(uch, ctypes.byref(h), UC_HOOK_INSN, ctypes.cast(cb, ctypes.c_void_p), None,
+                      ctypes.c_uint64(1), ctypes.c_uint64(0), ctypes.c_int(X.UC_X86_INS_SYSCALL))
+    t = time.perf_counter()
+    uc.emu_start(image.entry, 1 << 63)
+    return time.perf_counter() - t
+
+
+def emu_inprocess(path: str, n: int) -> float:
+    system = System()
+    system.spawn(path, argv=["syscall_loop", str(n)])
+    t = time.perf_counter()
+    result = system.run()
+    dt = time.perf_counter() - t
+    assert result.status == 0, result
+    return dt
+
+
+def emu_cli(path: str, n: int, extra: list[str] = ()) -> float:
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "emu", "run", *extra, "--args", "1", str(n), path], check=True,
+                   cwd=ROOT, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - t
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--json", default=str(ROOT / "bench" / "results.json"))
+    ap.add_argument("--guests", default=str(ROOT / "build" / "guests" / "gcc-O2"))
+    ns = ap.parse_args()
+    path = str(Path(ns.guests) / "syscall_loop.elf")
+    runners = {
+        "bare unicorn (raw C-API hook)": lambda: bare_unicorn(path, N_SYSCALLS),
+        "strat9-emu System.run()": lambda: emu_inprocess(path, N_SYSCALLS),
+        "strat9-emu run (whole process)": lambda: emu_cli(path, N_SYSCALLS),
+    }
+    times: dict[str, list[float]] = {k: [] for k in runners}
+    for _ in range(ns.reps):  # interleaved, so drift hits every runner alike
+        for name, fn in runners.items():
+            times[name].append(fn())
+    print(f"syscall loop: {N_SYSCALLS} SYS_NULL calls, {ns.reps} repetitions, median [min-max]")
+    rows = {}
+    for name, ts in times.items():
+        med = statistics.median(ts)
+        rows[name] = {"median_s": med, "min_s": min(ts), "max_s": max(ts), "syscalls_per_s": N_SYSCALLS / med}
+        print(f"  {name:34} {med * 1000:8.1f} ms [{min(ts) * 1000:.1f}-{max(ts) * 1000:.1f}]  "
+              f"{N_SYSCALLS / med / 1000:8.1f} k syscalls/s")
+    base = rows["bare unicorn (raw C-API hook)"]["median_s"]
+    ratio = rows["strat9-emu System.run()"]["median_s"] / base
+    print(f"  strat9-emu / bare unicorn: {ratio:.2f}x")
+    Path(ns.json).write_text(json.dumps({"syscall_loop": rows, "ratio_emu_to_bare": ratio}, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
