@@ -202,6 +202,7 @@ class Kernel:
             self.exit_process(proc, code)
         else:
             self._end_task(task, code)
+            port.on_task_exit(self, task)  # upstream cleans up a dying task's ports per task
         return EXITED
 
     def _end_task(self, task: Task, code: int) -> None:

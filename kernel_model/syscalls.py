@@ -83,7 +83,7 @@ def _sys(nr, name, args="", handler=None, *, blocks=False, errors="", status="im
 TABLE: tuple[Syscall, ...] = (
     # 0-6: capabilities (ABI.md section 4)
     _sys(0, "SYS_NULL", "", "sys_null", ret=Kind.HEX),
-    _sys(1, "SYS_HANDLE_DUPLICATE", "h:handle", "sys_handle_duplicate", errors="EPERM", ret=Kind.HANDLE),
+    _sys(1, "SYS_HANDLE_DUPLICATE", "h:handle", "sys_handle_duplicate", errors="EPERM EBADF", ret=Kind.HANDLE),
     _sys(2, "SYS_HANDLE_CLOSE", "h:handle", "sys_handle_close", errors="EBADF"),
     _sys(3, "SYS_HANDLE_WAIT", "h:handle, timeout:timeout_ns", "sys_handle_wait", blocks=True,
          errors="EBADF EPERM EAGAIN ETIMEDOUT EPIPE ENOTSUP", ret=Kind.HEX),
@@ -106,10 +106,10 @@ TABLE: tuple[Syscall, ...] = (
     _sys(203, "SYS_IPC_CALL", "h:handle, msg:msg_inout", "sys_ipc_call", blocks=True,
          errors="EPERM EBADF EFAULT EPIPE"),
     _sys(204, "SYS_IPC_REPLY", "msg:msg_in", "sys_ipc_reply", errors="EFAULT EBADF EPERM EINVAL"),
-    _sys(205, "SYS_IPC_BIND_PORT", "h:handle, path:path, len:len", "sys_ipc_bind_port",
+    _sys(205, "SYS_IPC_BIND_PORT", "h:handle, path:path, len:len", "sys_ipc_bind_port", blocks=True,
          errors="EFAULT EINVAL EPERM EBADF EEXIST"),
     _sys(206, "SYS_IPC_UNBIND_PORT", "path:path, len:len", "sys_ipc_unbind_port", errors="EPERM EFAULT EINVAL EBADF"),
-    _sys(207, "SYS_IPC_TRY_RECV", "h:handle, out:msg_out", "sys_ipc_try_recv", errors="EPERM EBADF EFAULT EAGAIN EPIPE"),
+    _sys(207, "SYS_IPC_TRY_RECV", "h:handle, out:msg_out", "sys_ipc_try_recv", errors="EPERM EBADF EFAULT EAGAIN EPIPE EINVAL"),
     _sys(208, "SYS_IPC_CONNECT", "path:path, len:len", "sys_ipc_connect", errors="EFAULT EINVAL ENOENT EBADF",
          ret=Kind.HANDLE),
     _sys(210, "SYS_IPC_RING_CREATE", "size:uint", "sys_ipc_ring_create", errors="EINVAL ENOMEM", ret=Kind.HANDLE),

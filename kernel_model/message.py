@@ -1,0 +1,54 @@
+"""The 64-byte IpcMessage (upstream abi/src/data.rs; ABI.md section 2).
+
+Layout, little endian: u64 sender, u32 msg_type, u32 flags, u8 payload[48].
+The kernel reads and writes it unaligned, as whole 64-byte copies.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+
+from .errno import Errno
+from .memory import read_user, write_user
+
+MSG_SIZE = 64
+PAYLOAD_SIZE = 48
+_HEADER = struct.Struct("<QII")
+
+# The standard error reply: msg_type 0x80, payload[0..4] = positive errno (u32 LE).
+ERROR_REPLY_TYPE = 0x80
+
+
+@dataclass(slots=True)
+class IpcMessage:
+    sender: int = 0
+    msg_type: int = 0
+    flags: int = 0
+    payload: bytes = field(default=bytes(PAYLOAD_SIZE))
+
+    def pack(self) -> bytes:
+        payload = bytes(self.payload)[:PAYLOAD_SIZE].ljust(PAYLOAD_SIZE, b"\0")
+        return _HEADER.pack(self.sender & (2**64 - 1), self.msg_type & 0xFFFFFFFF, self.flags & 0xFFFFFFFF) + payload
+
+    @classmethod
+    def unpack(cls, raw: bytes) -> "IpcMessage":
+        if len(raw) != MSG_SIZE:
+            raise ValueError(f"an IpcMessage is {MSG_SIZE} bytes, not {len(raw)}")
+        sender, msg_type, flags = _HEADER.unpack_from(raw)
+        return cls(sender, msg_type, flags, bytes(raw[16:]))
+
+
+def error_reply(errno: Errno, sender: int = 0) -> IpcMessage:
+    """The kernel's error reply: msg_type 0x80, payload[0..4] = errno."""
+    return IpcMessage(sender, ERROR_REPLY_TYPE, 0, struct.pack("<I", int(errno)).ljust(PAYLOAD_SIZE, b"\0"))
+
+
+def read_message(mem, addr: int) -> IpcMessage:
+    """Copy a message in from guest memory; EFAULT unless all 64 bytes are readable."""
+    return IpcMessage.unpack(read_user(mem, addr, MSG_SIZE))
+
+
+def write_message(mem, addr: int, msg: IpcMessage) -> None:
+    """Copy a message out to guest memory; EFAULT unless all 64 bytes are writable."""
+    write_user(mem, addr, msg.pack())
