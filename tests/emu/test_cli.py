@@ -1,0 +1,37 @@
+"""The command line as a user meets it."""
+
+import re
+
+from tests.conftest import guest, run_cli
+
+
+def test_help_lists_run_and_exit_statuses():
+    p = run_cli("run", "--help")
+    assert p.returncode == 0
+    out = p.stdout.decode()
+    for opt in ("--trace", "--trace-file", "--insn-trace", "--timeout", "--exact", "--max-insns", "--unprivileged"):
+        assert opt in out
+    assert "125 deadlock" in out
+
+
+def test_insn_trace_shows_disassembly_and_respects_the_limit():
+    p = run_cli("run", "--insn-trace", "--insn-trace-limit", "50", guest("hello"))
+    assert p.returncode == 0
+    lines = [ln for ln in p.stderr.decode().splitlines() if re.match(r"^\[1/1\] 0x[0-9a-f]+: ", ln)]
+    assert len(lines) == 50
+    assert "syscall" in p.stderr.decode() or any("call" in ln for ln in lines)
+    assert "--insn-trace-limit 50 reached" in p.stderr.decode()
+    assert p.stdout == b"hello from pid 1\n"
+
+
+def test_insn_trace_for_one_pid_only():
+    p = run_cli("run", "--insn-trace", "2", "--insn-trace-limit", "20", guest("hello"), guest("hello"))
+    err = p.stderr.decode()
+    assert "[2/2] 0x" in err and "[1/1] 0x" not in err
+
+
+def test_trace_out_writes_a_file(tmp_path):
+    out = tmp_path / "trace.txt"
+    p = run_cli("run", "--trace-out", str(out), guest("hello"))
+    assert p.returncode == 0 and p.stderr == b""
+    assert '[1] write(1, "hello from pid 1\\n", 17) = 17' in out.read_text()
