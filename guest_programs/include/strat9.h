@@ -382,10 +382,11 @@ int strncmp(const char *a, const char *b, size_t n);
 /* "EBADF" for 9 or -9; "OK" for 0; "E?" for values that name no errno. */
 const char *errno_name(long err);
 
-/* printf subset: %d %i %u %x %X %p %s %c %%, length h hh l ll z, flags
- * '-' '0' '+', width and precision (also '*'). s9_printf and s9_eprintf
- * format into a stack buffer and issue one SYS_WRITE per call (more only
- * past S9_PRINTF_BUF bytes). They return the byte count or -errno. */
+/* printf subset: %d %i %u %x %X %p %s %c %%, length h hh l ll z j t,
+ * flags '-' '0' '+' ' ' '#', width and precision (also '*'); no floating
+ * point. s9_printf and s9_eprintf format into a stack buffer and issue one
+ * SYS_WRITE per call (more only past S9_PRINTF_BUF bytes), which keeps
+ * traces short. They return the byte count or -errno. */
 #define S9_PRINTF_BUF 1024
 long s9_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 long s9_eprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -150,7 +150,7 @@ static void sink_pad(Sink *s, char c, long n)
         sink_put(s, c);
 }
 
-enum { F_LEFT = 1, F_ZERO = 2, F_PLUS = 4 };
+enum { F_LEFT = 1, F_ZERO = 2, F_PLUS = 4, F_SPACE = 8, F_ALT = 16 };
 
 /* Emit prefix (sign or "0x"), zero-extended digits and padding. */
 static void emit_number(Sink *s, const char *prefix, const char *digits, long ndigits, int flags, long width,
@@ -203,6 +203,10 @@ static void format(Sink *s, const char *fmt, va_list ap)
                 flags |= F_ZERO;
             else if (*fmt == '+')
                 flags |= F_PLUS;
+            else if (*fmt == ' ')
+                flags |= F_SPACE;
+            else if (*fmt == '#')
+                flags |= F_ALT;
             else
                 break;
         }
@@ -252,7 +256,8 @@ static void format(Sink *s, const char *fmt, va_list ap)
             digits = to_digits(end, mag, 10, 0);
             if (prec == 0 && v == 0)
                 digits = end;
-            emit_number(s, v < 0 ? "-" : (flags & F_PLUS) ? "+" : "", digits, end - digits, flags, width, prec);
+            const char *sign = v < 0 ? "-" : (flags & F_PLUS) ? "+" : (flags & F_SPACE) ? " " : "";
+            emit_number(s, sign, digits, end - digits, flags, width, prec);
             break;
         }
         case 'u':
@@ -262,7 +267,10 @@ static void format(Sink *s, const char *fmt, va_list ap)
             digits = to_digits(end, v, *fmt == 'u' ? 10 : 16, *fmt == 'X');
             if (prec == 0 && v == 0)
                 digits = end;
-            emit_number(s, "", digits, end - digits, flags, width, prec);
+            const char *prefix = "";
+            if ((flags & F_ALT) && v != 0 && *fmt != 'u')
+                prefix = *fmt == 'X' ? "0X" : "0x";
+            emit_number(s, prefix, digits, end - digits, flags, width, prec);
             break;
         }
         case 'p': {
