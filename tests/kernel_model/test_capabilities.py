@@ -2,7 +2,7 @@
 privilege, fork copies, and invariants (hypothesis)."""
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from km_helpers import INFO, OUT, RO, U64_MAX, E, Sim, is_block
@@ -249,7 +249,7 @@ def test_wait_times_out_at_the_deadline(sim):
     t = sim.proc().main_task
     s = make(sim, t, "sem")
     r = sim.sys(t, "SYS_HANDLE_WAIT", s, 5000)
-    assert is_block(r) and r.deadline == sim.k.now_ns + 5000 - 0  # deadline = call time + timeout
+    assert is_block(r) and r.deadline == sim.k.now_ns + 5000  # the call's time + the timeout
     assert sim.k.advance_to_next_deadline()
     assert sim.resume(t) == E(Errno.ETIMEDOUT)
 
@@ -407,7 +407,7 @@ OPS = st.lists(st.tuples(st.sampled_from(["create", "dup", "grant", "close", "re
                max_size=40)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None)
 @given(ops=OPS)
 def test_invariants_ids_never_reused_and_refcounts_match(ops):
     sim = Sim()

@@ -44,3 +44,16 @@ def test_read_and_write_fault_as_efault():
         with pytest.raises(SyscallError) as e:
             fn()
         assert e.value.errno is Errno.EFAULT
+
+
+def test_the_ipc_modules_never_import_unicorn():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys; import kernel_model.capabilities, kernel_model.port, kernel_model.reply, "
+            "kernel_model.namespace, kernel_model.channel, kernel_model.semaphore, kernel_model.shared_ring, "
+            "kernel_model.message; print('unicorn' in sys.modules)")
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
