@@ -6,7 +6,8 @@ one run, interleaved, several repetitions:
   - strat9-emu: System.run() in this process (the emulator alone), and the
     whole `strat9-emu run` command (Python start-up included);
   - bare Unicorn: the same ELF with nothing but a raw C-API syscall hook
-    that answers SYS_NULL (the ceiling for anything built on Unicorn).
+    that answers SYS_NULL, through the same argtypes-free C calls as the
+    emulator (the ceiling for anything built on Unicorn).
 """
 
 from __future__ import annotations
@@ -25,10 +26,10 @@ sys.path.insert(0, str(ROOT))
 
 from unicorn import UC_ARCH_X86, UC_HOOK_INSN, UC_MODE_64, Uc  # noqa: E402
 from unicorn import x86_const as X  # noqa: E402
-from unicorn.unicorn_py3.unicorn import uclib  # noqa: E402
 
 from emu import System  # noqa: E402
 from emu import loader  # noqa: E402
+from emu.cpu import EMU_STOP, REG_READ_BATCH, REG_WRITE_BATCH, raw_function  # noqa: E402
 
 N_SYSCALLS = 200_000
 
@@ -50,23 +51,24 @@ def bare_unicorn(path: str, n: int) -> float:
     vals = (ctypes.c_uint64 * 7)()
     ptrs = (ctypes.c_void_p * 7)(*[ctypes.addressof(vals) + 8 * i for i in range(7)])
     rax = ctypes.c_uint64()
-    ref = ctypes.byref(rax)
 
-    def on_syscall(_uc, _ud):
-        uclib.uc_reg_read_batch(uch, ids, ptrs, 7)
+    out_ids = (ctypes.c_int * 1)(X.UC_X86_REG_RAX)
+    out_ptrs = (ctypes.c_void_p * 1)(ctypes.addressof(rax))
+
+    def on_syscall():
+        REG_READ_BATCH(uch, ids, ptrs, 7)
         nr = vals[0]
         if nr in (300, 334):
-            uclib.uc_emu_stop(uch)
+            EMU_STOP(uch)
             return
-        rax.value = 0x57A79 if nr == 0 else len(b"")  # console writes: pretend success
-        if nr == 404:
-            rax.value = vals[3]
-        uclib.uc_reg_write(uch, X.UC_X86_REG_RAX, ref)
+        rax.value = 0x57A79 if nr == 0 else vals[3]  # SYS_NULL, or a console write of len bytes
+        REG_WRITE_BATCH(uch, out_ids, out_ptrs, 1)
 
-    cb = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)(on_syscall)
+    cb = ctypes.CFUNCTYPE(None)(on_syscall)
     h = ctypes.c_size_t()
-    uclib.uc_hook_add(uch, ctypes.byref(h), UC_HOOK_INSN, ctypes.cast(cb, ctypes.c_void_p), None,
-                      ctypes.c_uint64(1), ctypes.c_uint64(0), ctypes.c_int(X.UC_X86_INS_SYSCALL))
+    hook_add = raw_function("uc_hook_add")
+    hook_add(uch, ctypes.byref(h), ctypes.c_int(UC_HOOK_INSN), cb, None, ctypes.c_uint64(1), ctypes.c_uint64(0),
+             ctypes.c_int(X.UC_X86_INS_SYSCALL))
     t = time.perf_counter()
     uc.emu_start(image.entry, 1 << 63)
     return time.perf_counter() - t

@@ -18,16 +18,22 @@ from unicorn.unicorn_py3.unicorn import uclib
 from .address_space import AddressSpace
 from .faults import REG_ORDER, SIGSEGV
 
-# Registers read on every syscall: number, then the six arguments.
+# Registers read on every syscall: number, the six arguments, then rip (of
+# the syscall instruction) and rflags for the rcx/r11 the CPU would set.
 SYSCALL_REGS = (X.UC_X86_REG_RAX, X.UC_X86_REG_RDI, X.UC_X86_REG_RSI, X.UC_X86_REG_RDX, X.UC_X86_REG_R10,
-                X.UC_X86_REG_R8, X.UC_X86_REG_R9)
+                X.UC_X86_REG_R8, X.UC_X86_REG_R9, X.UC_X86_REG_RIP, X.UC_X86_REG_EFLAGS)
+# Registers written back: the result, and as on hardware rcx = return rip, r11 = rflags.
+RESULT_REGS = (X.UC_X86_REG_RAX, X.UC_X86_REG_RCX, X.UC_X86_REG_R11)
+SYSCALL_INSN_SIZE = 2
 # The full user context of a thread (saved only when threads of one process switch).
 CONTEXT_REGS = (X.UC_X86_REG_RAX, X.UC_X86_REG_RBX, X.UC_X86_REG_RCX, X.UC_X86_REG_RDX, X.UC_X86_REG_RSI,
                 X.UC_X86_REG_RDI, X.UC_X86_REG_RBP, X.UC_X86_REG_RSP, X.UC_X86_REG_R8, X.UC_X86_REG_R9,
                 X.UC_X86_REG_R10, X.UC_X86_REG_R11, X.UC_X86_REG_R12, X.UC_X86_REG_R13, X.UC_X86_REG_R14,
                 X.UC_X86_REG_R15, X.UC_X86_REG_RIP, X.UC_X86_REG_EFLAGS, X.UC_X86_REG_FS_BASE)
 
-_SYSCALL_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
+# The hook's (uc, user_data) arguments are not needed: declaring none saves
+# converting them on every syscall (extra C arguments are ignored on x86-64).
+_SYSCALL_CB = ctypes.CFUNCTYPE(None)
 _INTR_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint32, ctypes.c_void_p)
 _MEM_CB = ctypes.CFUNCTYPE(ctypes.c_bool, ctypes.c_void_p, ctypes.c_int, ctypes.c_uint64, ctypes.c_int,
                            ctypes.c_int64, ctypes.c_void_p)
@@ -41,6 +47,21 @@ PRIVILEGED = frozenset({"hlt", "cli", "sti", "in", "out", "insb", "insw", "insd"
 
 _cs = Cs(CS_ARCH_X86, CS_MODE_64)
 NEVER = 1 << 63
+
+
+def raw_function(name: str):
+    """A libunicorn function without ctypes argtypes: the binding's argument
+    checks cost about 0.5 us a call, more than the call itself. Callers pass
+    ctypes objects only (the c_void_p handle, arrays)."""
+    fn = getattr(_RAW_LIB, name)
+    fn.restype = ctypes.c_int
+    return fn
+
+
+_RAW_LIB = ctypes.CDLL(uclib._name)  # the same loaded library, a separate function table
+REG_READ_BATCH = raw_function("uc_reg_read_batch")
+REG_WRITE_BATCH = raw_function("uc_reg_write_batch")
+EMU_STOP = raw_function("uc_emu_stop")
 _CONTROL_REG = re.compile(r"\b[cd]r\d+\b")
 
 
@@ -68,11 +89,13 @@ class CPU:
         self.uch = self.uc._uch
         self.mem = AddressSpace(self.uc, memory_limit)
         self.task = None  # the task whose registers are loaded
-        self.stop_reason = None
+        self.stop_reason = None  # why a hook stopped the run
+        self.preempt = None  # set by the watchdog thread when the time limit is reached
         self.pending = None  # a kernel result the scheduler must act on
         self.fault = None
         self.bad_access = None  # (access, address, size) from the invalid-memory hook
-        self.nsys = 0  # syscalls made in this instance (the watchdog reads it)
+        self.nsys = 0  # syscalls made in this instance
+        self.counted = False  # runs in instruction-counted slices
         self.stop_at = 0
         self._hooks = []
         n = len(SYSCALL_REGS)
@@ -80,6 +103,13 @@ class CPU:
         self._vals = (ctypes.c_uint64 * n)()
         self._ptrs = (ctypes.c_void_p * n)(*[ctypes.addressof(self._vals) + 8 * i for i in range(n)])
         self._vals_mv = memoryview(self._vals).cast("B").cast("Q")
+        self._out_ids = (ctypes.c_int * 3)(*RESULT_REGS)
+        self._out = (ctypes.c_uint64 * 3)()
+        self._out_ptrs = (ctypes.c_void_p * 3)(*[ctypes.addressof(self._out) + 8 * i for i in range(3)])
+        self._out_mv = memoryview(self._out).cast("B").cast("Q")
+        # rcx and r11 alone, for calls that block before rax is known
+        self._clobber_ids = (ctypes.c_int * 2)(*RESULT_REGS[1:])
+        self._clobber_ptrs = (ctypes.c_void_p * 2)(*list(self._out_ptrs)[1:])
         self._rax = ctypes.c_uint64()
         m = len(CONTEXT_REGS)
         self._ctx_ids = (ctypes.c_int * m)(*CONTEXT_REGS)
@@ -98,35 +128,38 @@ class CPU:
     def _install(self) -> None:
         system = self.system
         uch = self.uch
-        regids, ptrs, mv, rax = self._regids, self._ptrs, self._vals_mv, self._rax
-        rax_ref = ctypes.byref(rax)
-        read_batch, reg_write, emu_stop = uclib.uc_reg_read_batch, uclib.uc_reg_write, uclib.uc_emu_stop
-        RAX = X.UC_X86_REG_RAX
+        regids, ptrs, mv = self._regids, self._ptrs, self._vals_mv
+        out_ids, out_ptrs, out = self._out_ids, self._out_ptrs, self._out_mv
+        clobber_ids, clobber_ptrs = self._clobber_ids, self._clobber_ptrs
+        nregs = len(SYSCALL_REGS)
+        read_batch, write_batch, emu_stop = REG_READ_BATCH, REG_WRITE_BATCH, EMU_STOP
         cpu = self
         tracer = system.tracer
         dispatch = system.kernel.dispatch
         exact = system.exact
 
-        def on_syscall(_uc, _ud):
+        def on_syscall():
             try:
-                read_batch(uch, regids, ptrs, 7)
-                nr, a1, a2, a3, a4, a5, a6 = mv.tolist()
+                read_batch(uch, regids, ptrs, nregs)
+                nr, a1, a2, a3, a4, a5, a6, rip, rflags = mv.tolist()
+                out[1] = rip + SYSCALL_INSN_SIZE
+                out[2] = rflags
                 task = cpu.task
                 if tracer is None:
                     r = dispatch(task, nr, a1, a2, a3, a4, a5, a6)
                 else:
                     r = tracer.syscall(task, nr, (a1, a2, a3, a4, a5, a6), dispatch)
+                cpu.nsys += 1
                 if r.__class__ is int:
-                    rax.value = r
-                    reg_write(uch, RAX, rax_ref)
-                    cpu.nsys += 1
+                    out[0] = r
+                    write_batch(uch, out_ids, out_ptrs, 3)
                     if cpu.nsys >= cpu.stop_at or exact:
                         if exact or system.slice_over(cpu):
                             cpu.stop_reason = "budget"
                             emu_stop(uch)
                     return
+                write_batch(uch, clobber_ids, clobber_ptrs, 2)
                 cpu.pending = r
-                cpu.nsys += 1
                 cpu.stop_reason = "kernel"
                 emu_stop(uch)
             except BaseException as e:  # a bug, never a guest's doing: stop and report it
@@ -205,6 +238,7 @@ class CPU:
     def run(self, rip: int, count: int = 0) -> int:
         """Run from rip until a hook stops it or it raises; returns the uc_err."""
         self.stop_reason = None
+        self.preempt = None
         self.pending = None
         self.bad_access = None
         # `until` must be unreachable: with 0, a jump to address 0 would look like
@@ -212,7 +246,7 @@ class CPU:
         return uclib.uc_emu_start(self.uch, rip, NEVER, 0, count)
 
     def stop(self) -> None:
-        uclib.uc_emu_stop(self.uch)
+        EMU_STOP(self.uch)
 
 
 __all__ = ["CPU", "privileged_sites", "SIGSEGV"]

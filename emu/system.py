@@ -1,11 +1,14 @@
 """One emulated Strat9 system: processes, the deterministic scheduler, the
-watchdog, and the run's outcome.
+time-limit watchdog, and the run's outcome.
 
 Scheduling (TESTBED.md): a task runs until it blocks, yields, exits or has
 made SLICE_SYSCALLS syscalls; then the next runnable task in FIFO order
-runs. A task computing without syscalls is preempted by the watchdog after
-a wall-clock slice (recorded, since that makes the interleaving depend on
-host speed), or in exact mode after EXACT_SLICE_INSNS instructions.
+runs. As soon as a system has more than one task, each slice is also
+limited to SLICE_INSNS instructions (Unicorn's instruction count), so a
+task computing without syscalls is preempted at a point that depends on
+nothing but the guest: every run is reproducible. A lone task runs without
+counting, at full speed. `exact` counts even a lone task and allows
+`max_insns`.
 """
 
 from __future__ import annotations
@@ -69,7 +72,6 @@ class RunResult:
     stderr: bytes
     reason: str  # "exited", "deadlock", "timeout", "insn-limit", "internal"
     report: str = ""  # deadlock / limit / internal error report
-    clock_preemptions: int = 0
     syscalls: int = 0
     virtual_ns: int = 0
     trace: list = field(default_factory=list)
@@ -80,8 +82,7 @@ class RunResult:
 
 class System:
     SLICE_SYSCALLS = 64
-    WATCHDOG_SLICE_S = 0.02
-    EXACT_SLICE_INSNS = 200_000
+    SLICE_INSNS = 200_000
     PROCESS_MEMORY_LIMIT = 1 << 30
 
     def __init__(self, *, tracer=None, exact: bool = False, timeout: float | None = None,
@@ -96,12 +97,10 @@ class System:
         self.runq: deque[Task] = deque()
         self.cpus: dict[int, CPU] = {}  # pid -> CPU
         self.reports: dict[int, str] = {}
-        self.clock_preemptions = 0
         self._deadline = None
         self._timed_out = False
         self._watch_lock = threading.Lock()
         self._running: CPU | None = None
-        self._run_seq = 0
         self._since_syscall: dict[int, int] = {}  # exact mode: insns since the task's last syscall
         if tracer is not None:
             tracer.attach(self)
@@ -195,14 +194,14 @@ class System:
                 r = k.resume(task)
                 if self.tracer is not None:
                     self.tracer.resumed(task, r)
-                if not self._apply(cpu, task, r):
+                if not self._settle(cpu, task, r):
                     continue
             outcome = self._run_slice(cpu, task)
             if outcome is not None:
                 return outcome
 
-    def _apply(self, cpu: CPU, task: Task, r) -> bool:
-        """Act on a kernel result for `task`; True if the task may run on."""
+    def _settle(self, cpu: CPU, task: Task, r) -> bool:
+        """Act on a kernel result for `task`; True if the task may run on now."""
         if r.__class__ is int:
             self._switch_to(cpu, task)
             cpu.set_rax(r)
@@ -213,7 +212,7 @@ class System:
             self.runq.append(task)
             return False
         if r is EXITED or r.__class__ is Block:
-            return False
+            return False  # gone, or parked by the kernel until _on_wake
         raise TypeError(f"kernel returned {r!r}")
 
     def _switch_to(self, cpu: CPU, task: Task) -> None:
@@ -229,22 +228,27 @@ class System:
 
     def _run_slice(self, cpu: CPU, task: Task):
         self._switch_to(cpu, task)
+        if not cpu.counted and (self.exact or self._others_alive(task)):
+            # From now on this process runs in instruction-counted slices, so a
+            # task spinning without syscalls cannot starve the others. Unicorn
+            # only counts code translated with its count hook: start afresh.
+            cpu.counted = True
+            cpu.uc.ctl_flush_tb()
         cpu.stop_at = cpu.nsys + self.SLICE_SYSCALLS
-        rip = cpu.uc.reg_read(X.UC_X86_REG_RIP)
+        rip = cpu.rip()
         while True:
-            count = 0
-            if self.exact:
-                count = self.EXACT_SLICE_INSNS
-                if self.max_insns is not None:
-                    count = min(count, self.max_insns - self._since_syscall.get(task.tid, 0))
+            count = self.SLICE_INSNS if cpu.counted else 0
+            if self.max_insns is not None:
+                count = min(count, self.max_insns - self._since_syscall.get(task.tid, 0))
             with self._watch_lock:
-                self._run_seq += 1
                 self._running = cpu
             err = cpu.run(rip, count)
             with self._watch_lock:
                 self._running = None
-            reason = cpu.stop_reason
+            reason = cpu.stop_reason or cpu.preempt  # a hook's reason wins over the watchdog's
             if reason == "budget" and self.exact:
+                # Exact mode stops after every syscall so that instructions run
+                # without a syscall are counted exactly (--max-insns).
                 self._since_syscall[task.tid] = 0
                 if cpu.nsys < cpu.stop_at or not self.slice_over(cpu):
                     rip = cpu.rip()
@@ -255,50 +259,38 @@ class System:
         if reason == "budget":
             self.runq.append(task)
         elif reason == "kernel":
-            self._kernel_result(cpu, task, cpu.pending)
+            self._settle(cpu, task, cpu.pending)
         elif reason == "intr":
             self._vector_fault(cpu, task, cpu.pending)
         elif reason == "privileged":
             self._fault(cpu, task, SIGSEGV, "privileged instruction (#GP)", cpu.rip())
-        elif reason == "watchdog":
-            self.clock_preemptions += 1
-            if self.tracer is not None:
-                self.tracer.preempted(task, "clock")
-            self.runq.append(task)
         elif reason == "timeout":
             self.runq.appendleft(task)
             self._timed_out = True
         elif reason == "internal":
             exc = cpu.pending
             raise RuntimeError(f"syscall handling failed: {exc!r}") from exc
-        else:
-            rip = cpu.rip()
-            if cpu.code_at(rip - 1, 1) == b"\xf4" and not self.exact:
-                self._fault(cpu, task, SIGSEGV, "privileged instruction hlt (#GP)", rip - 1)
-            elif self.exact:  # the instruction count ran out
+        elif count:  # the slice's instruction count ran out
+            if self.exact:
                 used = self._since_syscall.get(task.tid, 0) + count
                 self._since_syscall[task.tid] = used
                 if self.max_insns is not None and used >= self.max_insns:
                     self.runq.appendleft(task)
                     return "insn-limit", self._limit_report(
                         f"task {task.tid} ran {used} instructions without a syscall (--max-insns {self.max_insns})")
-                if self.tracer is not None:
-                    self.tracer.preempted(task, "insns")
-                self.runq.append(task)
+            if self.tracer is not None:
+                self.tracer.preempted(task)
+            self.runq.append(task)
+        else:
+            rip = cpu.rip()
+            if cpu.code_at(rip - 1, 1) == b"\xf4":  # Unicorn ends emulation on hlt
+                self._fault(cpu, task, SIGSEGV, "privileged instruction hlt (#GP)", rip - 1)
             else:
                 self._fault(cpu, task, SIGSEGV, "emulation stopped unexpectedly", rip)
         return None
 
-    def _kernel_result(self, cpu: CPU, task: Task, r) -> None:
-        if r is YIELD:
-            cpu.set_rax(0)
-            self.runq.append(task)
-        elif r.__class__ is Block:
-            pass  # parked by the kernel; woken through _on_wake
-        elif r is EXITED:
-            pass
-        else:
-            raise TypeError(f"kernel returned {r!r}")
+    def _others_alive(self, task: Task) -> bool:
+        return any(t is not task and t.alive for t in self.kernel.tasks.values())
 
     # -- faults ---------------------------------------------------------------------------
 
@@ -346,23 +338,21 @@ class System:
     # -- watchdog -----------------------------------------------------------------------
 
     def _watchdog(self) -> None:
-        last = (None, -1, -1)
-        while not self._stop_watchdog.wait(self.WATCHDOG_SLICE_S):
+        """Enforce --timeout. Unicorn's uc_emu_stop from another thread may land
+        just after a memory access and re-run that instruction on resume
+        (unicorn issue #1355), so it is used only to end the run, never to
+        preempt: preemption is by instruction count (see _run_slice)."""
+        if self._deadline is None:
+            return
+        while not self._stop_watchdog.wait(0.01):
+            if time.monotonic() < self._deadline:
+                continue
             with self._watch_lock:
                 cpu = self._running
-                if cpu is None:
-                    continue
-                if self._deadline is not None and time.monotonic() >= self._deadline:
-                    cpu.stop_reason = "timeout"
+                if cpu is not None:
+                    cpu.preempt = "timeout"
                     cpu.stop()
-                    continue
-                if self.exact:
-                    continue
-                seen = (cpu, self._run_seq, cpu.nsys)
-                if seen == last:  # no syscall for a whole slice: preempt
-                    cpu.stop_reason = "watchdog"
-                    cpu.stop()
-                last = seen
+                self._timed_out = True
 
     # -- reports --------------------------------------------------------------------------
 
@@ -406,7 +396,7 @@ class System:
         if self.tracer is not None:
             self.tracer.run_end(reason, status)
         return RunResult(status, procs, self.console.output(1), self.console.output(2), reason, report,
-                         self.clock_preemptions, sum(c.nsys for c in self.cpus.values()), self.kernel.now_ns,
+                         sum(c.nsys for c in self.cpus.values()), self.kernel.now_ns,
                          self.tracer.events if self.tracer is not None else [])
 
 

@@ -301,10 +301,9 @@ class Tracer:
                     "signal_name": fault.signal_name, "what": fault.what, "rip": fault.rip},
                    f"{self._who(task)} +++ killed by {fault.signal_name} ({fault.what}) +++")
 
-    def preempted(self, task, by: str) -> None:
-        self._emit({"event": "preempt", "pid": task.process.pid, "tid": task.tid, "by": by},
-                   f"{self._who(task)} --- preempted by the {'clock' if by == 'clock' else 'instruction count'} ---"
-                   if by == "clock" else None)
+    def preempted(self, task) -> None:
+        # JSONL only: the text trace stays one line per syscall.
+        self._emit({"event": "preempt", "pid": task.process.pid, "tid": task.tid, "by": "insns"}, None)
 
     def run_end(self, reason: str, status: int) -> None:
         self._emit({"event": "run_end", "pid": 0, "tid": 0, "reason": reason, "status": status},
