@@ -10,6 +10,7 @@ internal error of the emulator.
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 
@@ -96,7 +97,6 @@ def cmd_run(ns) -> int:
     try:
         system = System(tracer=tracer, exact=ns.exact, timeout=ns.timeout, max_insns=ns.max_insns,
                         stdout=sys.stdout.buffer, stderr=sys.stderr.buffer, report=sys.stderr)
-        import os
         for i, path in enumerate(ns.elfs, 1):
             args = [os.path.basename(path)] + argv.get(i, [])
             system.spawn(path, argv=args, admin=i not in ns.unprivileged)
@@ -113,6 +113,17 @@ def cmd_run(ns) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    finally:
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:  # stdout's reader went away: nothing more to say there
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+
+
+def _main(argv: list[str] | None) -> int:
     p = _parser()
     ns = p.parse_args(argv)
     if ns.command is None:

@@ -13,8 +13,12 @@ class Console:
         self.chunks.append((pid, fd, data))
         sink = self.sinks.get(fd)
         if sink is not None:
-            sink.write(data)
-            sink.flush()
+            try:
+                sink.write(data)
+                sink.flush()
+            except (BrokenPipeError, ValueError):
+                # The reader went away (e.g. `| head`): keep running, stop echoing.
+                self.sinks[fd] = None
 
     def debug(self, pid: int, line: str) -> None:
         self.write(pid, 2, line.encode() + b"\n")

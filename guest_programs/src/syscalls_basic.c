@@ -294,6 +294,28 @@ static void test_registers(void)
     CHECK_EQ(changed, 0);
 }
 
+/* As on hardware, syscall leaves rcx = the return rip and r11 = rflags. */
+static void test_rcx_r11(void)
+{
+    unsigned long rcx, r11, expect_rip, flags;
+    __asm__ volatile(
+        "pushfq\n\t"
+        "popq %[flags]\n\t"
+        "leaq 1f(%%rip), %[rip]\n\t"
+        "xorl %%eax, %%eax\n\t" /* SYS_NULL */
+        "syscall\n"
+        "1:\n\t"
+        "movq %%rcx, %[rcx]\n\t"
+        "movq %%r11, %[r11]"
+        : [rcx] "=r"(rcx), [r11] "=r"(r11), [rip] "=&r"(expect_rip), [flags] "=&r"(flags)
+        :
+        : "rax", "rcx", "r11", "memory", "cc");
+    s9test_note("rcx holds the return rip and r11 the rflags after syscall");
+    CHECK_EQ(rcx, expect_rip);
+    /* xor changed the arithmetic flags between pushfq and syscall: compare the rest */
+    CHECK_EQ(r11 & ~0x8d5UL, flags & ~0x8d5UL);
+}
+
 int main(void)
 {
     test_identity();
@@ -305,5 +327,6 @@ int main(void)
     test_yield();
     test_unknown();
     test_registers();
+    test_rcx_r11();
     return s9test_done();
 }

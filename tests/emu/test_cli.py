@@ -35,3 +35,14 @@ def test_trace_out_writes_a_file(tmp_path):
     p = run_cli("run", "--trace-out", str(out), guest("hello"))
     assert p.returncode == 0 and p.stderr == b""
     assert '[1] write(1, "hello from pid 1\\n", 17) = 17' in out.read_text()
+
+
+def test_closed_stdout_does_not_crash_the_run():
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+    p = subprocess.run(f"{sys.executable} -m emu run {guest('talker')} {guest('talker')} | head -1",
+                       shell=True, capture_output=True, cwd=ROOT, timeout=60)
+    assert p.stdout == b"talker: line 1\n"
+    assert b"Traceback" not in p.stderr and b"Error" not in p.stderr
