@@ -49,7 +49,7 @@ static uint32_t payload_u32(const IpcMessage *m)
 /* Threads: a second task of this process blocks on an object whose last  */
 /* handle the main thread then closes.                                     */
 
-enum { OP_CHAN_RECV, OP_CHAN_SEND, OP_SEM_WAIT, OP_PORT_RECV, OP_HANDLE_WAIT };
+enum { OP_CHAN_RECV, OP_CHAN_SEND, OP_SEM_WAIT, OP_PORT_RECV, OP_PORT_SEND, OP_HANDLE_WAIT };
 
 struct job {
     int op;
@@ -71,6 +71,7 @@ static int worker(void *arg)
     case OP_CHAN_SEND: j->result = sys_chan_send(j->h, &m); break;
     case OP_SEM_WAIT: j->result = sys_sem_wait(j->h); break;
     case OP_PORT_RECV: j->result = sys_ipc_recv(j->h, &m); break;
+    case OP_PORT_SEND: j->result = sys_ipc_send(j->h, &m); break;
     default: j->result = sys_handle_wait(j->h, WAIT_FOREVER); break;
     }
     return 0;
@@ -126,6 +127,12 @@ static void test_threads(void)
     CHECK_EQ(blocked_then_closed(OP_HANDLE_WAIT, sys_sem_create(0), sem_close_fn), -EPIPE);
     /* a port closed by its owner (this main thread created it) */
     CHECK_EQ(blocked_then_closed(OP_PORT_RECV, sys_ipc_create_port(0), handle_close_fn), -EPIPE);
+    long fullp = sys_ipc_create_port(0);
+    int bad = 0;
+    for (int i = 0; i < 16; i++)
+        bad += sys_ipc_send(fullp, &m) != 0;
+    CHECK_EQ(bad, 0);
+    CHECK_EQ(blocked_then_closed(OP_PORT_SEND, fullp, handle_close_fn), -EPIPE);
 }
 
 /* ---------------------------------------------------------------------- */
