@@ -39,8 +39,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="stop printing instructions after N (default 100000)")
     run.add_argument("--timeout", type=float, metavar="S", help="wall-clock limit for the whole run")
     run.add_argument("--exact", action="store_true",
-                     help="instruction-counted time slices: reproducible even for guests that never make "
-                          "a syscall (slower)")
+                     help="count instructions even for a lone task and account them exactly per syscall "
+                          "(needed by --max-insns; slower)")
     run.add_argument("--max-insns", type=int, metavar="N",
                      help="with --exact: stop the run (status 124) when a task executes N instructions "
                           "without a syscall")

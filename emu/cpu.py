@@ -58,9 +58,14 @@ def raw_function(name: str):
     return fn
 
 
+_RAX_ID = ctypes.c_int(X.UC_X86_REG_RAX)
+_RIP_ID = ctypes.c_int(X.UC_X86_REG_RIP)
 _RAW_LIB = ctypes.CDLL(uclib._name)  # the same loaded library, a separate function table
 REG_READ_BATCH = raw_function("uc_reg_read_batch")
 REG_WRITE_BATCH = raw_function("uc_reg_write_batch")
+REG_READ = raw_function("uc_reg_read")
+REG_WRITE = raw_function("uc_reg_write")
+EMU_START = raw_function("uc_emu_start")
 EMU_STOP = raw_function("uc_emu_stop")
 _CONTROL_REG = re.compile(r"\b[cd]r\d+\b")
 
@@ -111,6 +116,11 @@ class CPU:
         self._clobber_ids = (ctypes.c_int * 2)(*RESULT_REGS[1:])
         self._clobber_ptrs = (ctypes.c_void_p * 2)(*list(self._out_ptrs)[1:])
         self._rax = ctypes.c_uint64()
+        self._rax_ref = ctypes.byref(self._rax)
+        self._rip = ctypes.c_uint64()
+        self._rip_ref = ctypes.byref(self._rip)
+        self._never = ctypes.c_uint64(NEVER)
+        self._no_timeout = ctypes.c_uint64(0)
         m = len(CONTEXT_REGS)
         self._ctx_ids = (ctypes.c_int * m)(*CONTEXT_REGS)
         self._install()
@@ -204,10 +214,11 @@ class CPU:
 
     def set_rax(self, value: int) -> None:
         self._rax.value = value
-        uclib.uc_reg_write(self.uch, X.UC_X86_REG_RAX, ctypes.byref(self._rax))
+        REG_WRITE(self.uch, _RAX_ID, self._rax_ref)
 
     def rip(self) -> int:
-        return self.uc.reg_read(X.UC_X86_REG_RIP)
+        REG_READ(self.uch, _RIP_ID, self._rip_ref)
+        return self._rip.value
 
     def save_context(self) -> list[int]:
         vals = (ctypes.c_uint64 * len(CONTEXT_REGS))()
@@ -243,7 +254,7 @@ class CPU:
         self.bad_access = None
         # `until` must be unreachable: with 0, a jump to address 0 would look like
         # a normal stop instead of a fetch fault. A non-canonical address never runs.
-        return uclib.uc_emu_start(self.uch, rip, NEVER, 0, count)
+        return EMU_START(self.uch, ctypes.c_uint64(rip), self._never, self._no_timeout, ctypes.c_size_t(count))
 
     def stop(self) -> None:
         EMU_STOP(self.uch)

@@ -177,7 +177,7 @@ class System:
     def _loop(self) -> tuple[str, str]:
         k = self.kernel
         while True:
-            if self._timed_out or (self._deadline is not None and time.monotonic() >= self._deadline):
+            if self._timed_out:  # set by the watchdog thread
                 return "timeout", self._limit_report(f"time limit of {self.timeout:g} s reached")
             k.expire_timers()
             if not self.runq:
@@ -240,11 +240,14 @@ class System:
             count = self.SLICE_INSNS if cpu.counted else 0
             if self.max_insns is not None:
                 count = min(count, self.max_insns - self._since_syscall.get(task.tid, 0))
-            with self._watch_lock:
-                self._running = cpu
-            err = cpu.run(rip, count)
-            with self._watch_lock:
-                self._running = None
+            if self._deadline is None:  # no watchdog thread to talk to
+                err = cpu.run(rip, count)
+            else:
+                with self._watch_lock:
+                    self._running = cpu
+                err = cpu.run(rip, count)
+                with self._watch_lock:
+                    self._running = None
             reason = cpu.stop_reason or cpu.preempt  # a hook's reason wins over the watchdog's
             if reason == "budget" and self.exact:
                 # Exact mode stops after every syscall so that instructions run

@@ -17,7 +17,7 @@ docs/divergences.md.
 from __future__ import annotations
 
 import struct
-from enum import IntEnum, IntFlag
+from enum import IntEnum
 
 from .errno import Errno, SyscallError
 from .memory import write_user
@@ -55,7 +55,9 @@ class ResourceType(IntEnum):
     NAMESPACE = 18
 
 
-class Perm(IntFlag):
+class Perm:
+    """Permission bits (plain ints: these masks are tested on every IPC call)."""
+
     READ = 1
     WRITE = 2
     EXECUTE = 4

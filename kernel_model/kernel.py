@@ -159,6 +159,9 @@ class Kernel:
 
     def expire_timers(self) -> None:
         """Wake every task whose deadline has passed, earliest first."""
+        timers = self._timers
+        if not timers or timers[0][0] > self.now_ns:
+            return  # the common case, on every scheduling decision
         while True:
             deadline = self.next_deadline()
             if deadline is None or deadline > self.now_ns:

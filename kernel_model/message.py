@@ -28,15 +28,18 @@ class IpcMessage:
     payload: bytes = field(default=bytes(PAYLOAD_SIZE))
 
     def pack(self) -> bytes:
-        payload = bytes(self.payload)[:PAYLOAD_SIZE].ljust(PAYLOAD_SIZE, b"\0")
-        return _HEADER.pack(self.sender & (2**64 - 1), self.msg_type & 0xFFFFFFFF, self.flags & 0xFFFFFFFF) + payload
+        payload = self.payload
+        if len(payload) != PAYLOAD_SIZE:  # messages built by the kernel may carry a short payload
+            payload = bytes(payload)[:PAYLOAD_SIZE].ljust(PAYLOAD_SIZE, b"\0")
+        return _HEADER.pack(self.sender & 0xFFFFFFFFFFFFFFFF, self.msg_type & 0xFFFFFFFF,
+                            self.flags & 0xFFFFFFFF) + payload
 
     @classmethod
     def unpack(cls, raw: bytes) -> "IpcMessage":
         if len(raw) != MSG_SIZE:
             raise ValueError(f"an IpcMessage is {MSG_SIZE} bytes, not {len(raw)}")
         sender, msg_type, flags = _HEADER.unpack_from(raw)
-        return cls(sender, msg_type, flags, bytes(raw[16:]))
+        return cls(sender, msg_type, flags, raw[16:])
 
 
 def error_reply(errno: Errno, sender: int = 0) -> IpcMessage:
