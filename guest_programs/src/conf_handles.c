@@ -104,8 +104,9 @@ static void test_info(void)
     CHECK_EQ(info_type(conn_h), 4);
     CHECK_EQ(info_perms(conn_h), PERM_READ | PERM_WRITE);
     /* the connect handle names the very port we bound */
-    CHECK_EQ(info_resource(conn_h), info_resource(priv_h));
-    CHECK_NE(info_resource(conn_h), info_resource(port_h));
+    long priv_id = info_resource(priv_h), port_id = info_resource(port_h);
+    CHECK_EQ(info_resource(conn_h), priv_id);
+    CHECK_NE(info_resource(conn_h), port_id);
     CHECK_EQ(info_type(chan_h), 5);
     CHECK_EQ(info_perms(chan_h), PERM_READ | PERM_WRITE | PERM_GRANT);
     CHECK_EQ(info_type(sem_h), 7);
@@ -170,23 +171,24 @@ static void test_duplicate(void)
     CHECK_NE(d, port_h);
     CHECK_EQ(info_type(d), 4);
     CHECK_EQ(info_perms(d), 31);
-    CHECK_EQ(info_resource(d), info_resource(port_h));
+    long port_id = info_resource(port_h), chan_id = info_resource(chan_h), sem_id = info_resource(sem_h);
+    CHECK_EQ(info_resource(d), port_id);
 
     long dc = sys_handle_duplicate(chan_h);
     CHECK_GT(dc, 0);
     CHECK_EQ(info_type(dc), 5);
     CHECK_EQ(info_perms(dc), PERM_READ | PERM_WRITE | PERM_GRANT);
-    CHECK_EQ(info_resource(dc), info_resource(chan_h));
+    CHECK_EQ(info_resource(dc), chan_id);
     long ds = sys_handle_duplicate(sem_h);
     CHECK_EQ(info_perms(ds), 27);
-    CHECK_EQ(info_resource(ds), info_resource(sem_h));
+    CHECK_EQ(info_resource(ds), sem_id);
     long dr = sys_handle_duplicate(ring_h);
     CHECK_EQ(info_type(dr), 6);
     CHECK_EQ(info_perms(dr), 27);
     /* a duplicate of a duplicate */
     long dd = sys_handle_duplicate(ds);
     CHECK_GT(dd, 0);
-    CHECK_EQ(info_resource(dd), info_resource(sem_h));
+    CHECK_EQ(info_resource(dd), sem_id);
 
     /* the duplicate names the same object: a post through one is seen by the other */
     CHECK_EQ(sys_sem_post(ds), 0);
@@ -357,7 +359,8 @@ static void test_with_peer(void)
     /* grant to ourselves: a new handle valid here */
     long self = sys_handle_grant(s, sys_getpid());
     CHECK_GT(self, 0);
-    CHECK_EQ(info_resource(self), info_resource(s));
+    long s_id = info_resource(s);
+    CHECK_EQ(info_resource(self), s_id);
     CHECK_EQ(info_perms(self), 27);
 
     s9test_note("SYS_HANDLE_GRANT errors, in check order");

@@ -18,6 +18,10 @@
 #define UNKNOWN_H 0x7ffffff0UL
 /* 2 unmapped bytes, then the ELF header at 0x400000 */
 #define STRADDLE ((const char *)(uintptr_t)0x3ffffeUL)
+/* A readable address that is the same with every compiler (the ELF
+ * header, at 0x400000), for calls whose length is 0: the trace shows it. */
+extern const unsigned char __ehdr_start[];
+#define FIXED ((const char *)(uintptr_t)__ehdr_start)
 
 #define S(lit) lit, sizeof lit - 1 /* a string literal and its length */
 
@@ -55,7 +59,7 @@ static void test_bind_checks(void)
     s9test_note("SYS_IPC_BIND_PORT (205): path checks first, in order");
     long p = sys_ipc_create_port(0);
     CHECK_EQ(sys_ipc_bind_port(p, NULL, 5), -EFAULT);
-    CHECK_EQ(sys_ipc_bind_port(p, "/conf/ns/x", 0), -EFAULT);
+    CHECK_EQ(sys_ipc_bind_port(p, FIXED, 0), -EFAULT);
     CHECK_EQ(sys_ipc_bind_port(p, NULL, 0), -EFAULT);
     CHECK_EQ(sys_ipc_bind_port(p, big, 4097), -EINVAL);
     CHECK_EQ(sys_ipc_bind_port(p, BAD_HIGH, 4097), -EINVAL); /* length before the read */
@@ -98,7 +102,8 @@ static void test_bind_checks(void)
     long p2 = sys_ipc_create_port(0);
     CHECK_EQ(sys_ipc_bind_port(p2, S("/conf/ns/h")), -EEXIST);
     CHECK_EQ(sys_ipc_bind_port(p2, S("/")), -EEXIST);
-    CHECK_EQ(resolves_to(S("/conf/ns/h")), info_resource(p)); /* unchanged */
+    long idp = info_resource(p), idp2 = info_resource(p2);
+    CHECK_EQ(resolves_to(S("/conf/ns/h")), idp); /* unchanged */
 
     s9test_note("bind: one trailing '/' is removed before the EEXIST check");
     CHECK_EQ(sys_ipc_bind_port(p2, S("/conf/ns/h/")), -EEXIST);
@@ -108,15 +113,15 @@ static void test_bind_checks(void)
 
     s9test_note("bind: a port may be bound at several paths; valid UTF-8 and 4096-byte paths are fine");
     CHECK_EQ(sys_ipc_bind_port(p, S("/conf/ns/h-alias")), 0);
-    CHECK_EQ(resolves_to(S("/conf/ns/h-alias")), info_resource(p));
+    CHECK_EQ(resolves_to(S("/conf/ns/h-alias")), idp);
     CHECK_EQ(sys_ipc_bind_port(p, S("/conf/ns/caf\xc3\xa9-\xe2\x82\xac")), 0);
-    CHECK_EQ(resolves_to(S("/conf/ns/caf\xc3\xa9-\xe2\x82\xac")), info_resource(p));
+    CHECK_EQ(resolves_to(S("/conf/ns/caf\xc3\xa9-\xe2\x82\xac")), idp);
     big[0] = '/';
     for (int i = 1; i < 4096; i++)
         big[i] = (char)('a' + i % 26);
     big[4096] = 'Z';
     CHECK_EQ(sys_ipc_bind_port(p2, big, 4096), 0);
-    CHECK_EQ(resolves_to(big, 4096), info_resource(p2));
+    CHECK_EQ(resolves_to(big, 4096), idp2);
     CHECK_EQ(sys_ipc_connect(big, 4097), -EINVAL);
 
     IpcMessage m;
@@ -217,7 +222,7 @@ static void test_connect(void)
 
     s9test_note("connect errors: NULL/len 0 -> EFAULT, len > 4096 -> EINVAL, unreadable -> EFAULT, UTF-8 -> EINVAL");
     CHECK_EQ(sys_ipc_connect(NULL, 5), -EFAULT);
-    CHECK_EQ(sys_ipc_connect("/conf/ns/svc", 0), -EFAULT);
+    CHECK_EQ(sys_ipc_connect(FIXED, 0), -EFAULT);
     CHECK_EQ(sys_ipc_connect(big, 4097), -EINVAL);
     CHECK_EQ(sys_ipc_connect(BAD_HIGH, 4097), -EINVAL);
     CHECK_EQ(sys_ipc_connect(BAD_HIGH, 12), -EFAULT);
@@ -239,6 +244,7 @@ static void test_unbind(void)
 {
     s9test_note("SYS_IPC_UNBIND_PORT (206)");
     long p = sys_ipc_create_port(0);
+    long idp = info_resource(p);
     CHECK_EQ(sys_ipc_bind_port(p, S("/conf/ns/u")), 0);
     long c = sys_ipc_connect(S("/conf/ns/u"));
     CHECK_GT(c, 0);
@@ -252,17 +258,18 @@ static void test_unbind(void)
     CHECK_EQ(sys_ipc_try_recv(p, &m), 0);
     /* the path can be bound again */
     CHECK_EQ(sys_ipc_bind_port(p, S("/conf/ns/u")), 0);
-    CHECK_EQ(resolves_to(S("/conf/ns/u")), info_resource(p));
+    CHECK_EQ(resolves_to(S("/conf/ns/u")), idp);
     /* unbinding a longer path uncovers the shorter prefix */
     long q = sys_ipc_create_port(0);
+    long idq = info_resource(q);
     CHECK_EQ(sys_ipc_bind_port(q, S("/conf/ns/u/v")), 0);
-    CHECK_EQ(resolves_to(S("/conf/ns/u/v/w")), info_resource(q));
+    CHECK_EQ(resolves_to(S("/conf/ns/u/v/w")), idq);
     CHECK_EQ(sys_ipc_unbind_port(S("/conf/ns/u/v")), 0);
-    CHECK_EQ(resolves_to(S("/conf/ns/u/v/w")), info_resource(p));
+    CHECK_EQ(resolves_to(S("/conf/ns/u/v/w")), idp);
 
     s9test_note("unbind errors: same path checks as bind; not bound -> EBADF");
     CHECK_EQ(sys_ipc_unbind_port(NULL, 5), -EFAULT);
-    CHECK_EQ(sys_ipc_unbind_port("/conf/ns/u", 0), -EFAULT);
+    CHECK_EQ(sys_ipc_unbind_port(FIXED, 0), -EFAULT);
     CHECK_EQ(sys_ipc_unbind_port(big, 4097), -EINVAL);
     CHECK_EQ(sys_ipc_unbind_port(BAD_HIGH, 4097), -EINVAL);
     CHECK_EQ(sys_ipc_unbind_port(BAD_HIGH, 8), -EFAULT);
@@ -271,7 +278,7 @@ static void test_unbind(void)
     CHECK_EQ(sys_ipc_unbind_port(S("/conf/ns/u/v")), -EBADF);
     /* upstream does not check the leading '/' on unbind: just not bound */
     CHECK_EQ(sys_ipc_unbind_port(S("conf/ns/u")), -EBADF);
-    CHECK_EQ(resolves_to(S("/conf/ns/u")), info_resource(p)); /* untouched */
+    CHECK_EQ(resolves_to(S("/conf/ns/u")), idp); /* untouched */
 }
 
 int main(void)
