@@ -8,6 +8,10 @@ one run, interleaved, several repetitions:
   - bare Unicorn: the same ELF with nothing but a raw C-API syscall hook
     that answers SYS_NULL, through the same argtypes-free C calls as the
     emulator (the ceiling for anything built on Unicorn).
+
+IPC round trip: bench_ipc_client makes 20k SYS_IPC_CALLs to bench_ipc_server
+(recv, reply); the system also holds N-2 bench_idle processes asleep, for
+N = 2, 16 and 128. Reported: median microseconds per round trip.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ from emu import loader  # noqa: E402
 from emu.cpu import EMU_STOP, REG_READ_BATCH, REG_WRITE_BATCH, raw_function  # noqa: E402
 
 N_SYSCALLS = 200_000
+N_CALLS = 20_000
+IPC_SYSTEM_SIZES = (2, 16, 128)
 
 
 def bare_unicorn(path: str, n: int) -> float:
@@ -84,6 +90,20 @@ def emu_inprocess(path: str, n: int) -> float:
     return dt
 
 
+def ipc_round_trip(guests: Path, n: int, processes: int) -> float:
+    """Seconds per call/reply round trip in a system of `processes` processes."""
+    system = System()
+    system.spawn(str(guests / "bench_ipc_server.elf"))
+    system.spawn(str(guests / "bench_ipc_client.elf"), argv=["bench_ipc_client", str(n)])
+    for _ in range(processes - 2):
+        system.spawn(str(guests / "bench_idle.elf"))
+    t = time.perf_counter()
+    result = system.run()
+    dt = time.perf_counter() - t
+    assert result.status == 0, result
+    return dt / n
+
+
 def emu_cli(path: str, n: int, extra: list[str] = ()) -> float:
     t = time.perf_counter()
     subprocess.run([sys.executable, "-m", "emu", "run", *extra, "--args", "1", str(n), path], check=True,
@@ -117,7 +137,21 @@ def main() -> int:
     base = rows["bare unicorn (raw C-API hook)"]["median_s"]
     ratio = rows["strat9-emu System.run()"]["median_s"] / base
     print(f"  strat9-emu / bare unicorn: {ratio:.2f}x")
-    Path(ns.json).write_text(json.dumps({"syscall_loop": rows, "ratio_emu_to_bare": ratio}, indent=2) + "\n")
+
+    guests = Path(ns.guests)
+    rtt: dict[int, list[float]] = {n: [] for n in IPC_SYSTEM_SIZES}
+    for _ in range(ns.reps):
+        for n in IPC_SYSTEM_SIZES:
+            rtt[n].append(ipc_round_trip(guests, N_CALLS, n))
+    print(f"IPC call/reply round trip: {N_CALLS} calls, {ns.reps} repetitions, median [min-max]")
+    ipc = {}
+    for n, ts in rtt.items():
+        med = statistics.median(ts)
+        ipc[n] = {"median_us": med * 1e6, "min_us": min(ts) * 1e6, "max_us": max(ts) * 1e6}
+        print(f"  {n:4d} processes {med * 1e6:8.1f} us [{min(ts) * 1e6:.1f}-{max(ts) * 1e6:.1f}]"
+              f"  {ipc[n]['median_us'] / (statistics.median(rtt[IPC_SYSTEM_SIZES[0]]) * 1e6):.2f}x of 2")
+    Path(ns.json).write_text(json.dumps({"syscall_loop": rows, "ratio_emu_to_bare": ratio,
+                                         "ipc_round_trip": ipc}, indent=2) + "\n")
     return 0
 
 
