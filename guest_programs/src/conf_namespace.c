@@ -159,6 +159,9 @@ static void test_bootstrap(void)
     CHECK_EQ(m.payload[0], 14);
     CHECK(label_is(&m, "strate-fs-conf")); /* the last path component */
     CHECK_EQ(sys_ipc_try_recv(p, &m), -EAGAIN); /* exactly one */
+    long p2 = sys_ipc_create_port(0);
+    CHECK_EQ(sys_ipc_bind_port(p2, S("/srv/strate-fs-conf")), -EEXIST);
+    CHECK_EQ(sys_ipc_try_recv(p2, &m), -EAGAIN); /* a failed bind queues nothing */
 
     long q = sys_ipc_create_port(0);
     CHECK_EQ(sys_ipc_bind_port(q, S("/srv/strate-fs-conf2/volume/")), 0);
