@@ -40,7 +40,7 @@ def _handler_for(name: str | None) -> Callable:
         fn = getattr(mod, name, None)
         if fn is not None:
             return fn
-    return _enosys  # declared in the table, not written yet: ENOSYS, never a crash
+    raise LookupError(f"the syscall table names handler {name!r}, which no kernel module defines")
 
 
 class Kernel:

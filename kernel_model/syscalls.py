@@ -5,8 +5,9 @@ name of the kernel handler. The dispatcher (`kernel.Kernel`), the trace
 decoder (`emu.trace`) and the guest C header (`tools/gen_header.py` writes
 `guest_programs/include/strat9_sys.h`) all read this table, so they cannot
 drift apart. `status` says whether the model implements the call:
-"implemented", or "unsupported" (a known upstream number that returns
-ENOSYS here, like gVisor's table of unsupported calls).
+"implemented"; "planned" (part of the ABI contract, not written yet:
+ENOSYS for now); or "unsupported" (a known upstream number outside the
+contract: ENOSYS, like gVisor's table of unsupported calls).
 """
 
 from __future__ import annotations
@@ -93,8 +94,8 @@ TABLE: tuple[Syscall, ...] = (
     _sys(6, "SYS_HANDLE_INFO", "h:handle, out:handleinfo_out", "sys_handle_info", errors="EFAULT EBADF"),
     # 100-101: memory (section 8)
     _sys(100, "SYS_MMAP", "addr:hex, len:uint, prot:prot, flags:map_flags, fd:int, off:hex", "sys_mmap",
-         errors="EINVAL ENOMEM", ret=Kind.HEX),
-    _sys(101, "SYS_MUNMAP", "addr:hex, len:uint", "sys_munmap", errors="EINVAL"),
+         errors="EINVAL ENOMEM", ret=Kind.HEX, status="planned"),
+    _sys(101, "SYS_MUNMAP", "addr:hex, len:uint", "sys_munmap", errors="EINVAL", status="planned"),
     _sys(102, "SYS_BRK", "addr:hex", status="unsupported"),
     _sys(103, "SYS_MREMAP", "old:hex, old_len:uint, new_len:uint, flags:hex", status="unsupported"),
     _sys(104, "SYS_MPROTECT", "addr:hex, len:uint, prot:prot", status="unsupported"),
@@ -130,22 +131,23 @@ TABLE: tuple[Syscall, ...] = (
     # 300-350: processes and threads (section 8)
     _sys(300, "SYS_PROC_EXIT", "code:int", "sys_proc_exit"),
     _sys(301, "SYS_PROC_YIELD", "", "sys_proc_yield"),
-    _sys(302, "SYS_PROC_FORK", "", "sys_proc_fork", errors="ENOMEM EAGAIN"),
+    _sys(302, "SYS_PROC_FORK", "", "sys_proc_fork", errors="ENOMEM EAGAIN", status="planned"),
     _sys(303, "SYS_FUTEX_WAIT", "addr:hex, val:uint, timeout:hex", status="unsupported"),
     _sys(304, "SYS_FUTEX_WAKE", "addr:hex, count:uint", status="unsupported"),
     _sys(308, "SYS_PROC_GETPID", "", "sys_getpid"),
     _sys(309, "SYS_PROC_GETPPID", "", "sys_getppid"),
     _sys(310, "SYS_PROC_WAITPID", "pid:int, status:status_out, options:wait_options", "sys_proc_waitpid",
-         blocks=True, errors="EINVAL ECHILD EFAULT"),
+         blocks=True, errors="EINVAL ECHILD EFAULT", status="planned"),
     _sys(311, "SYS_GETPID", "", "sys_getpid"),
     _sys(312, "SYS_GETTID", "", "sys_gettid"),
     _sys(334, "SYS_EXIT_GROUP", "code:int", "sys_exit_group"),
     _sys(341, "SYS_THREAD_CREATE", "entry:hex, stack_top:hex, arg0:hex, flags:hex, tls:hex", "sys_thread_create",
-         errors="EINVAL EAGAIN"),
+         errors="EINVAL EAGAIN", status="planned"),
     _sys(342, "SYS_THREAD_JOIN", "tid:int, status:status_out, flags:hex", "sys_thread_join", blocks=True,
-         errors="EINVAL ENOENT EFAULT"),
-    _sys(343, "SYS_THREAD_EXIT", "code:int", "sys_thread_exit"),
-    _sys(350, "SYS_ARCH_PRCTL", "code:arch_prctl_code, addr:hex", "sys_arch_prctl", errors="EINVAL EFAULT"),
+         errors="EINVAL ENOENT EFAULT", status="planned"),
+    _sys(343, "SYS_THREAD_EXIT", "code:int", "sys_thread_exit", status="planned"),
+    _sys(350, "SYS_ARCH_PRCTL", "code:arch_prctl_code, addr:hex", "sys_arch_prctl", errors="EINVAL EFAULT",
+         status="planned"),
     # 400-: console
     _sys(403, "SYS_OPEN", "path:path, len:len, flags:hex", status="unsupported"),
     _sys(404, "SYS_WRITE", "fd:fd, buf:buf, len:len", "sys_write", errors="EBADF EFAULT"),
