@@ -24,8 +24,10 @@ $(STAMP): pyproject.toml
 guests: $(STAMP)
 	$(MAKE) --no-print-directory -C guest_programs TOOLCHAIN=$(TOOLCHAIN) OPT=$(OPT) PYTHON=$(abspath $(VPY))
 
+# The IPC demo: an echo server bound at /srv/echo, a client making calls, and
+# a second client that shares a channel and a ring with the server.
 demo: guests
-	$(VPY) -m emu run --trace $(GUESTS)/demo_parent.elf $(GUESTS)/demo_worker.elf $(GUESTS)/demo_worker.elf
+	$(VPY) -m emu run --trace $(GUESTS)/demo_ipc_server.elf $(GUESTS)/demo_ipc_client.elf $(GUESTS)/demo_ipc_sharer.elf
 
 test: guests
 	$(VPY) -m pytest -q

@@ -185,7 +185,7 @@ class Tracer:
             return _ARCH_PRCTL.get(v, f"{v:#x}")
         if k is Kind.TIMEOUT_NS:
             return "INFINITE" if v == (1 << 64) - 1 else f"{v}ns"
-        if k in (Kind.MSG_IN, Kind.MSG_INOUT) and not out and a.name in dec:
+        if (k is Kind.MSG_IN or (k is Kind.MSG_INOUT and not out)) and a.name in dec:
             return format_message(dec[a.name])
         if k is Kind.MSG_INOUT and out and a.name + "_reply" in dec:
             return format_message(dec[a.name + "_reply"])

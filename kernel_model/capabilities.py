@@ -307,13 +307,20 @@ def sys_handle_wait(k, task, hid, timeout_ns, *_):
             raise SyscallError(Errno.EAGAIN)
         return events
     deadline = None if timeout_ns == U64_MAX else min(k.now_ns + timeout_ns, U64_MAX)
+    first, events = _poll(task, hid)
+    if events:
+        return events
+    obj = first.obj
 
     def attempt():
         # Model decision (docs/divergences.md): an error of the readiness
         # check ends the wait at once; upstream ignores it and keeps polling.
-        h, events = _poll(task, hid)
-        if events:
-            return events
+        if obj.destroyed:
+            # Its last handle (perhaps the very one waited on) went away.
+            raise SyscallError(Errno.EPIPE)
+        h, ready = _poll(task, hid)
+        if ready:
+            return ready
         if deadline is not None and k.now_ns >= deadline:
             raise SyscallError(Errno.ETIMEDOUT)
         until = "forever" if deadline is None else f"until t={deadline}ns"
