@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import ctypes
+import mmap
 
 from unicorn import UC_PROT_EXEC, UC_PROT_READ, UC_PROT_WRITE, UcError
 from unicorn.unicorn_py3.unicorn import uclib
@@ -22,10 +23,11 @@ USER_ADDR_MAX = 0x0000_8000_0000_0000
 
 
 class Region:
-    __slots__ = ("start", "end", "prot", "kind", "buffer")
+    __slots__ = ("start", "end", "prot", "kind", "buffer", "offset")
 
-    def __init__(self, start: int, end: int, prot: int, kind: str, buffer=None):
-        self.start, self.end, self.prot, self.kind, self.buffer = start, end, prot, kind, buffer
+    def __init__(self, start: int, end: int, prot: int, kind: str, buffer=None, offset: int = 0):
+        self.start, self.end, self.prot, self.kind = start, end, prot, kind
+        self.buffer, self.offset = buffer, offset  # host memory shared by every space that maps it
 
     def __repr__(self) -> str:
         return f"Region({self.start:#x}-{self.end:#x} {self.kind} prot={self.prot})"
@@ -59,16 +61,15 @@ class AddressSpace:
             return False
         return i + 1 >= len(self.regions) or self.regions[i + 1].start >= end
 
-    def find_free(self, size: int, hint: int) -> int:
-        """Lowest free page-aligned range of `size` bytes at or above hint."""
-        addr = hint
-        i = bisect.bisect_right(self._starts, addr) - 1
-        if i >= 0 and self.regions[i].end > addr:
-            addr = self.regions[i].end
-        for r in self.regions[max(i + 1, 0):]:
+    def find_free(self, size: int, hint: int, align: int = PAGE) -> int:
+        """Lowest free `align`-aligned range of `size` bytes at or above hint."""
+        addr = (max(hint, 0x10000) + align - 1) & ~(align - 1)
+        for r in self.regions:
+            if r.end <= addr:
+                continue
             if r.start >= addr + size:
                 break
-            addr = max(addr, r.end)
+            addr = (r.end + align - 1) & ~(align - 1)
         if addr + size > USER_ADDR_MAX:
             raise SyscallError(Errno.ENOMEM)
         return addr
@@ -85,18 +86,52 @@ class AddressSpace:
 
     def map_shared(self, buffer, hint: int, prot: int) -> int:
         """Map a host buffer (e.g. an mmap of a shared ring) into this space."""
-        size = len(buffer)
+        base = self.find_free(len(buffer), hint)
+        self.map_buffer(base, buffer, prot, "shared")
+        return base
+
+    def map_buffer(self, base: int, buffer, prot: int, kind: str, offset: int = 0, size: int | None = None) -> None:
+        """Map `size` bytes of a host buffer from `offset` at base: the guest
+        and every other space mapping the buffer see the same memory."""
+        size = len(buffer) - offset if size is None else size
         if self.mapped_bytes + size > self.limit_bytes:
             raise SyscallError(Errno.ENOMEM)
-        base = self.find_free(size, hint)
-        ptr = ctypes.addressof(ctypes.c_char.from_buffer(buffer))
+        ptr = ctypes.addressof(ctypes.c_char.from_buffer(buffer)) + offset
         try:
             self.uc.mem_map_ptr(base, size, _uc_prot(prot), ptr)
         except UcError:
             raise SyscallError(Errno.ENOMEM) from None
-        region = Region(base, base + size, prot, "shared", buffer)
-        self._insert(region)
-        return base
+        self._insert(Region(base, base + size, prot, kind, buffer, offset))
+
+    def map_anonymous(self, addr: int, size: int, prot: int, shared: bool) -> None:
+        if shared:  # host memory of its own, so that a forked child shares it
+            self.map_buffer(addr, mmap.mmap(-1, size), prot, "shared-anon")
+        else:
+            self.map(addr, size, prot, "anon")
+
+    def unmap(self, addr: int, size: int) -> None:
+        """Unmap [addr, addr + size), splitting regions it cuts; holes are fine."""
+        end = addr + size
+        for r in [r for r in self.regions if r.start < end and addr < r.end]:
+            lo, hi = max(r.start, addr), min(r.end, end)
+            self.uc.mem_unmap(lo, hi - lo)
+            i = self.regions.index(r)
+            del self.regions[i]
+            del self._starts[i]
+            self.mapped_bytes -= r.end - r.start
+            if r.start < lo:
+                self._insert(Region(r.start, lo, r.prot, r.kind, r.buffer, r.offset))
+            if hi < r.end:
+                self._insert(Region(hi, r.end, r.prot, r.kind, r.buffer, r.offset + (hi - r.start)))
+        self._last = None
+
+    def copy_into(self, child: "AddressSpace") -> None:
+        """fork: private memory is copied; buffer-backed memory stays shared."""
+        for r in self.regions:
+            if r.buffer is not None:
+                child.map_buffer(r.start, r.buffer, r.prot, r.kind, r.offset, r.end - r.start)
+            else:
+                child.map(r.start, r.end - r.start, r.prot, r.kind, bytes(self.uc.mem_read(r.start, r.end - r.start)))
 
     def region_at(self, addr: int) -> Region | None:
         r = self._last

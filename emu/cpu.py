@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import re
+from typing import NamedTuple
 
 from capstone import CS_ARCH_X86, CS_MODE_64, Cs
 from unicorn import UC_ARCH_X86, UC_HOOK_INSN, UC_HOOK_INTR, UC_HOOK_MEM_INVALID, UC_MODE_64, Uc
@@ -25,14 +26,27 @@ SYSCALL_REGS = (X.UC_X86_REG_RAX, X.UC_X86_REG_RDI, X.UC_X86_REG_RSI, X.UC_X86_R
 # Registers written back: the result, and as on hardware rcx = return rip, r11 = rflags.
 RESULT_REGS = (X.UC_X86_REG_RAX, X.UC_X86_REG_RCX, X.UC_X86_REG_R11)
 SYSCALL_INSN_SIZE = 2
-# The full user context of a thread (saved only when threads of one process switch).
-CONTEXT_REGS = (X.UC_X86_REG_RAX, X.UC_X86_REG_RBX, X.UC_X86_REG_RCX, X.UC_X86_REG_RDX, X.UC_X86_REG_RSI,
-                X.UC_X86_REG_RDI, X.UC_X86_REG_RBP, X.UC_X86_REG_RSP, X.UC_X86_REG_R8, X.UC_X86_REG_R9,
-                X.UC_X86_REG_R10, X.UC_X86_REG_R11, X.UC_X86_REG_R12, X.UC_X86_REG_R13, X.UC_X86_REG_R14,
-                X.UC_X86_REG_R15, X.UC_X86_REG_RIP, X.UC_X86_REG_EFLAGS, X.UC_X86_REG_FS_BASE)
+# Registers shown in fault reports, and copied to a forked child with the
+# vector state below.
+REPORT_REGS = (X.UC_X86_REG_RAX, X.UC_X86_REG_RBX, X.UC_X86_REG_RCX, X.UC_X86_REG_RDX, X.UC_X86_REG_RSI,
+               X.UC_X86_REG_RDI, X.UC_X86_REG_RBP, X.UC_X86_REG_RSP, X.UC_X86_REG_R8, X.UC_X86_REG_R9,
+               X.UC_X86_REG_R10, X.UC_X86_REG_R11, X.UC_X86_REG_R12, X.UC_X86_REG_R13, X.UC_X86_REG_R14,
+               X.UC_X86_REG_R15, X.UC_X86_REG_RIP, X.UC_X86_REG_EFLAGS, X.UC_X86_REG_FS_BASE)
+GS_BASE = X.UC_X86_REG_GS_BASE
+VECTOR_REGS = tuple(getattr(X, f"UC_X86_REG_XMM{i}") for i in range(16)) + (X.UC_X86_REG_MXCSR,
+                                                                            X.UC_X86_REG_FPCW)
+USER_RFLAGS = 0x202  # IF set, as for a fresh user thread
 
-# The hook's (uc, user_data) arguments are not needed: declaring none saves
-# converting them on every syscall (extra C arguments are ignored on x86-64).
+
+class ThreadStart(NamedTuple):
+    """The first registers of a thread not yet run (ABI.md SYS_THREAD_CREATE)."""
+
+    entry: int
+    stack_top: int
+    arg0: int
+    tls: int
+
+
 _SYSCALL_CB = ctypes.CFUNCTYPE(None)
 _INTR_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint32, ctypes.c_void_p)
 _MEM_CB = ctypes.CFUNCTYPE(ctypes.c_bool, ctypes.c_void_p, ctypes.c_int, ctypes.c_uint64, ctypes.c_int,
@@ -121,8 +135,7 @@ class CPU:
         self._rip_ref = ctypes.byref(self._rip)
         self._never = ctypes.c_uint64(NEVER)
         self._no_timeout = ctypes.c_uint64(0)
-        m = len(CONTEXT_REGS)
-        self._ctx_ids = (ctypes.c_int * m)(*CONTEXT_REGS)
+        self.priv_sites: list[tuple[int, str]] = []
         self._install()
 
     # -- hooks ------------------------------------------------------------------
@@ -204,6 +217,7 @@ class CPU:
 
     def hook_privileged(self, sites: list[tuple[int, str]]) -> None:
         from unicorn import UC_HOOK_CODE
+        self.priv_sites += sites
         for addr, _text in sites:
             self._add(UC_HOOK_CODE, self._on_privileged, begin=addr, end=addr)
 
@@ -220,21 +234,36 @@ class CPU:
         REG_READ(self.uch, _RIP_ID, self._rip_ref)
         return self._rip.value
 
-    def save_context(self) -> list[int]:
-        vals = (ctypes.c_uint64 * len(CONTEXT_REGS))()
-        ptrs = (ctypes.c_void_p * len(CONTEXT_REGS))(*[ctypes.addressof(vals) + 8 * i
-                                                         for i in range(len(CONTEXT_REGS))])
-        uclib.uc_reg_read_batch(self.uch, self._ctx_ids, ptrs, len(CONTEXT_REGS))
-        return list(vals)
+    def save_context(self, ctx=None):
+        """Save the whole CPU state into ctx (a UcContext, allocated once per
+        thread); only when threads of one process switch."""
+        if ctx is None:
+            return self.uc.context_save()
+        self.uc.context_update(ctx)
+        return ctx
 
-    def load_context(self, ctx: list[int]) -> None:
-        vals = (ctypes.c_uint64 * len(CONTEXT_REGS))(*ctx)
-        ptrs = (ctypes.c_void_p * len(CONTEXT_REGS))(*[ctypes.addressof(vals) + 8 * i
-                                                         for i in range(len(CONTEXT_REGS))])
-        uclib.uc_reg_write_batch(self.uch, self._ctx_ids, ptrs, len(CONTEXT_REGS))
+    def restore_context(self, ctx) -> None:
+        self.uc.context_restore(ctx)
+
+    def start_thread(self, start: ThreadStart) -> None:
+        regs = dict.fromkeys(REPORT_REGS, 0)
+        regs.update({X.UC_X86_REG_RIP: start.entry, X.UC_X86_REG_RSP: start.stack_top,
+                     X.UC_X86_REG_RDI: start.arg0, X.UC_X86_REG_FS_BASE: start.tls,
+                     X.UC_X86_REG_EFLAGS: USER_RFLAGS})
+        for reg, value in regs.items():
+            self.uc.reg_write(reg, value)
+
+    def copy_registers_from(self, other: "CPU") -> None:
+        """fork: the calling thread's registers, general and vector."""
+        for reg in REPORT_REGS + (GS_BASE,) + VECTOR_REGS:
+            self.uc.reg_write(reg, other.uc.reg_read(reg))
+
+    def syscall_return(self) -> tuple[int, int]:
+        """Inside the syscall hook: (the rip after the syscall, rflags)."""
+        return self._out[1], self._out[2]
 
     def registers(self) -> dict[str, int]:
-        return dict(zip(REG_ORDER, self.save_context()))
+        return {name: self.uc.reg_read(reg) for name, reg in zip(REG_ORDER, REPORT_REGS)}
 
     def code_at(self, addr: int, size: int = 15) -> bytes:
         for n in (size, 8, 4, 1):

@@ -31,7 +31,7 @@ from kernel_model.process import Process, Task
 
 from . import loader
 from .console import Console
-from .cpu import CPU, privileged_sites
+from .cpu import CPU, ThreadStart, privileged_sites
 from .faults import SIGILL, SIGSEGV, SIGBUS, VECTOR_NAMES, VECTOR_SIGNAL, Fault, format_report
 
 EXIT_TIMEOUT = 124
@@ -93,7 +93,7 @@ class System:
         self.max_insns = max_insns
         self.console = Console(stdout, stderr)
         self.report_stream = report  # where fault/deadlock reports go as they happen
-        self.kernel = Kernel(self.console, on_wake=self._on_wake, on_task_exit=self._on_task_exit)
+        self.kernel = Kernel(self.console, on_wake=self._on_wake, on_task_exit=self._on_task_exit, machine=self)
         self.runq: deque[Task] = deque()
         self.cpus: dict[int, CPU] = {}  # pid -> CPU
         self.reports: dict[int, str] = {}
@@ -216,15 +216,57 @@ class System:
         raise TypeError(f"kernel returned {r!r}")
 
     def _switch_to(self, cpu: CPU, task: Task) -> None:
-        """Load a thread's registers into its process's Uc (threads share it)."""
+        """Load a thread's registers into its process's Uc (threads share it).
+        Never on the path of a process with one thread."""
         if cpu.task is task:
             return
-        if cpu.task is not None and cpu.task.alive:
-            cpu.task.cpu = cpu.save_context()
-        if task.cpu is not None:
-            cpu.load_context(task.cpu)
+        prev = cpu.task
+        if prev is not None and prev.alive:
+            prev.cpu = cpu.save_context(prev.cpu)
+        state = task.cpu
+        if state.__class__ is ThreadStart:
+            cpu.start_thread(state)
             task.cpu = None
+        elif state is not None:
+            cpu.restore_context(state)
         cpu.task = task
+
+    # -- the Machine interface of the kernel model ----------------------------------------
+
+    def start_thread(self, task: Task, entry: int, stack_top: int, arg0: int, tls: int) -> None:
+        task.cpu = ThreadStart(entry, stack_top, arg0, tls)
+        self.runq.append(task)
+        if self.tracer is not None:
+            self.tracer.thread_start(task, entry)
+
+    def fork(self, parent: Task, child: Process) -> None:
+        pcpu = self.cpus[parent.process.pid]
+        ccpu = CPU(self, self.PROCESS_MEMORY_LIMIT)
+        pcpu.mem.copy_into(ccpu.mem)
+        ccpu.hook_privileged(pcpu.priv_sites)
+        ccpu.copy_registers_from(pcpu)
+        ret_rip, rflags = pcpu.syscall_return()
+        for reg, value in ((X.UC_X86_REG_RIP, ret_rip), (X.UC_X86_REG_RAX, 0), (X.UC_X86_REG_RCX, ret_rip),
+                           (X.UC_X86_REG_R11, rflags)):
+            ccpu.uc.reg_write(reg, value)
+        child.memory = ccpu.mem
+        ccpu.task = child.main_task
+        self.cpus[child.pid] = ccpu
+        self.runq.append(child.main_task)
+        if self.tracer is not None:
+            self.tracer.process_start(child, None, None)
+
+    def get_fs_base(self, task: Task) -> int:
+        return self.cpus[task.process.pid].uc.reg_read(X.UC_X86_REG_FS_BASE)
+
+    def set_fs_base(self, task: Task, value: int) -> None:
+        self.cpus[task.process.pid].uc.reg_write(X.UC_X86_REG_FS_BASE, value)
+
+    def get_gs_base(self, task: Task) -> int:
+        return self.cpus[task.process.pid].uc.reg_read(X.UC_X86_REG_GS_BASE)
+
+    def set_gs_base(self, task: Task, value: int) -> None:
+        self.cpus[task.process.pid].uc.reg_write(X.UC_X86_REG_GS_BASE, value)
 
     def _run_slice(self, cpu: CPU, task: Task):
         self._switch_to(cpu, task)

@@ -8,6 +8,7 @@ the same run gives the same bytes.
 from __future__ import annotations
 
 import json
+import os
 import struct
 
 from kernel_model import EXITED, YIELD, Block
@@ -281,12 +282,20 @@ class Tracer:
         ev = self._event("resume" if resumed else "syscall", task, sc, nr, args, dec, ret=value, errno=err)
         self._emit(ev, line)
 
-    def process_start(self, proc, path: str, argv: list[bytes]) -> None:
-        import os
-        self._emit({"event": "process_start", "pid": proc.pid, "tid": proc.pid, "name": proc.name,
-                    "path": os.path.basename(path), "argv": [a.decode(errors="replace") for a in argv],
-                    "admin": proc.admin},
-                   f"[{proc.pid}] +++ started {proc.name} +++")
+    def process_start(self, proc, path: str | None, argv: list[bytes] | None) -> None:
+        """A spawned process (path and argv), or a forked one (None)."""
+        event = {"event": "process_start", "pid": proc.pid, "tid": proc.pid, "name": proc.name,
+                 "ppid": proc.ppid, "admin": proc.admin}
+        if path is not None:
+            event.update(path=os.path.basename(path), argv=[a.decode(errors="replace") for a in argv])
+            line = f"[{proc.pid}] +++ started {proc.name} +++"
+        else:
+            line = f"[{proc.pid}] +++ forked from {proc.ppid} +++"
+        self._emit(event, line)
+
+    def thread_start(self, task, entry: int) -> None:
+        self._emit({"event": "thread_start", "pid": task.process.pid, "tid": task.tid, "creator": task.creator},
+                   f"{self._who(task)} +++ thread started by {task.creator} +++")
 
     def task_exit(self, task) -> None:
         proc = task.process

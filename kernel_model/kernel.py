@@ -11,7 +11,7 @@ from __future__ import annotations
 import heapq
 from typing import Callable, Protocol
 
-from . import capabilities, channel, clock, console, namespace, port, process_calls, reply, semaphore, shared_ring
+from . import capabilities, channel, clock, console, mmap, namespace, port, process_calls, reply, semaphore, shared_ring
 from .errno import Errno, SyscallError
 from .process import Process, Task, TaskState
 from .syscalls import TABLE
@@ -20,13 +20,33 @@ from .wait import EXITED, Block, WaitQueue
 MASK64 = (1 << 64) - 1
 # Modules whose functions implement the handlers named in the syscall table.
 HANDLER_MODULES = (capabilities, port, reply, namespace, shared_ring, channel, semaphore, process_calls,
-                   console, clock)
+                   console, clock, mmap)
 
 
 class Console(Protocol):
     def write(self, pid: int, fd: int, data: bytes) -> None: ...
 
     def debug(self, pid: int, line: str) -> None: ...
+
+
+class Machine(Protocol):
+    """What the kernel asks of the CPU side (the emulator, or a test double).
+    `task` is always the calling task, whose registers are live."""
+
+    def start_thread(self, task: Task, entry: int, stack_top: int, arg0: int, tls: int) -> None:
+        """Give a new thread its first registers; it becomes runnable."""
+
+    def fork(self, parent: Task, child: Process) -> None:
+        """Give `child` a copy of the parent's address space (child.memory)
+        and of the calling thread's registers, with rax = 0; it becomes runnable."""
+
+    def get_fs_base(self, task: Task) -> int: ...
+
+    def set_fs_base(self, task: Task, value: int) -> None: ...
+
+    def get_gs_base(self, task: Task) -> int: ...
+
+    def set_gs_base(self, task: Task, value: int) -> None: ...
 
 
 def _enosys(k, task, *args):
@@ -48,8 +68,9 @@ class Kernel:
     CLOCK_STEP_NS = 1000
 
     def __init__(self, console: Console, on_wake: Callable[[Task], None] = lambda task: None,
-                 on_task_exit: Callable[[Task], None] = lambda task: None):
+                 on_task_exit: Callable[[Task], None] = lambda task: None, machine: Machine | None = None):
         self.console = console
+        self.machine = machine
         self.on_wake = on_wake
         self.on_task_exit = on_task_exit
         self.now_ns = 0
@@ -77,7 +98,8 @@ class Kernel:
         """A new process with one task; its pid is that task's tid."""
         pid = self.new_tid()
         proc = Process(pid, parent.pid if parent else 0, name, memory, admin)
-        proc.exit_waitq = WaitQueue(proc)
+        proc.mmap_hint = mmap.MMAP_BASE
+        proc.child_waitq = WaitQueue(proc)
         capabilities.init_process(self, proc, parent)
         if parent is not None:
             parent.children.append(proc)
@@ -193,10 +215,9 @@ class Kernel:
             self._end_task(task, code if code is not None else 128 + (signal or 0))
         port.on_process_exit(self, proc)
         capabilities.release_all(self, proc)
-        proc.exit_waitq.wake_all(self)
         parent = self.processes.get(proc.ppid)
         if parent is not None:
-            parent.exit_waitq.wake_all(self)
+            parent.child_waitq.wake_all(self)
 
     def exit_task(self, task: Task, code: int):
         """End one thread; the last thread's end ends the process."""

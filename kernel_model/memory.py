@@ -35,6 +35,20 @@ class GuestMemory(Protocol):
         address spaces: they all see the same bytes. MemoryFault-free; raises
         SyscallError(ENOMEM) when no range fits."""
 
+    def is_free(self, addr: int, size: int) -> bool:
+        """No mapping overlaps [addr, addr + size)."""
+
+    def find_free(self, size: int, hint: int, align: int = PAGE_SIZE) -> int:
+        """The lowest free `align`-aligned range of `size` bytes at or above
+        hint; SyscallError(ENOMEM) when none."""
+
+    def map_anonymous(self, addr: int, size: int, prot: int, shared: bool) -> None:
+        """Zero-filled pages at a free range; `shared` ones stay shared with a
+        forked child. SyscallError(ENOMEM) past the process's memory limit."""
+
+    def unmap(self, addr: int, size: int) -> None:
+        """Remove whatever is mapped in the range (holes are fine)."""
+
 
 def read_user(mem: GuestMemory, addr: int, size: int) -> bytes:
     """Read guest bytes or fail the syscall with EFAULT."""
@@ -93,6 +107,25 @@ class FakeMemory:
             n = min(len(data) - pos, PAGE_SIZE - off)
             self.pages[page][off:off + n] = data[pos:pos + n]
             addr, pos = addr + n, pos + n
+
+    def is_free(self, addr: int, size: int) -> bool:
+        return not any(p in self.prot for p in range(addr & ~(PAGE_SIZE - 1), addr + size, PAGE_SIZE))
+
+    def find_free(self, size: int, hint: int, align: int = PAGE_SIZE) -> int:
+        base = (hint + align - 1) & ~(align - 1)
+        while not self.is_free(base, size):
+            base += align
+            if base + size > 1 << 47:
+                raise SyscallError(Errno.ENOMEM)
+        return base
+
+    def map_anonymous(self, addr: int, size: int, prot: int, shared: bool) -> None:
+        self.map(addr, size, prot)
+
+    def unmap(self, addr: int, size: int) -> None:
+        for page in range(addr & ~(PAGE_SIZE - 1), addr + size, PAGE_SIZE):
+            self.pages.pop(page, None)
+            self.prot.pop(page, None)
 
     def map_shared(self, buffer, hint: int, prot: int) -> int:
         # A copy-free view is not needed by unit tests: they check the bookkeeping.

@@ -15,7 +15,7 @@ class Task:
     """A thread. The first thread's tid is its process's pid (ABI.md section 3)."""
 
     __slots__ = ("tid", "process", "state", "block", "cpu", "exit_code", "reply_slot", "reply_waitq",
-                 "fs_base", "joiners", "__weakref__")
+                 "joiners", "creator", "reaped", "__weakref__")
 
     def __init__(self, tid: int, process: "Process"):
         self.tid = tid
@@ -26,8 +26,9 @@ class Task:
         self.exit_code: int | None = None
         self.reply_slot = None  # a delivered reply (IpcMessage bytes) not yet consumed
         self.reply_waitq = None  # set by the IPC layer
-        self.fs_base = 0
-        self.joiners = None
+        self.joiners = None  # tasks blocked in SYS_THREAD_JOIN on this one
+        self.creator = 0  # tid of the thread that created it (0: the process's first thread)
+        self.reaped = False  # joined
 
     @property
     def alive(self) -> bool:
@@ -39,7 +40,7 @@ class Task:
 
 class Process:
     __slots__ = ("pid", "ppid", "name", "memory", "admin", "tasks", "exit_code", "signal", "handles",
-                 "children", "exit_waitq", "reaped", "__weakref__")
+                 "children", "child_waitq", "reaped", "mmap_hint", "__weakref__")
 
     def __init__(self, pid: int, ppid: int, name: str, memory, admin: bool):
         self.pid = pid
@@ -52,8 +53,9 @@ class Process:
         self.signal: int | None = None  # set when a fault killed it
         self.handles = None  # the capability table, set by the kernel
         self.children: list[Process] = []
-        self.exit_waitq = None
-        self.reaped = False
+        self.child_waitq = None  # its tasks wait here in SYS_PROC_WAITPID for a child to exit
+        self.reaped = False  # waited for
+        self.mmap_hint = 0  # where the next SYS_MMAP without MAP_FIXED starts looking
 
     @property
     def alive(self) -> bool:
