@@ -299,9 +299,12 @@ class Tracer:
 
     def task_exit(self, task) -> None:
         proc = task.process
-        if task is proc.main_task or all(not t.alive for t in proc.tasks):
-            if proc.signal is not None:
-                return  # the fault event says it
+        if proc.signal is not None:
+            return  # the fault event says it
+        if proc.alive:  # one thread of a process that goes on
+            self._emit({"event": "thread_exit", "pid": proc.pid, "tid": task.tid, "code": task.exit_code},
+                       f"{self._who(task)} +++ thread exited with {task.exit_code} +++")
+        elif task is proc.main_task or all(not t.alive for t in proc.tasks):
             self._emit({"event": "exit", "pid": proc.pid, "tid": task.tid, "code": task.exit_code},
                        f"{self._who(task)} +++ exited with {task.exit_code} +++")
 

@@ -41,6 +41,40 @@ class FakeConsole:
         self.lines.append((pid, line))
 
 
+class FakeMachine:
+    """The CPU side, as far as the kernel sees it: new threads and forked
+    children become runnable (they join `woken`), fs/gs bases per task."""
+
+    def __init__(self, woken: list):
+        self.woken = woken
+        self.started: dict[int, tuple] = {}  # tid -> (entry, stack_top, arg0, tls)
+        self.bases: dict[tuple[int, str], int] = {}
+
+    def start_thread(self, task, entry, stack_top, arg0, tls):
+        self.started[task.tid] = (entry, stack_top, arg0, tls)
+        self.woken.append(task)
+
+    def fork(self, parent, child):
+        mem = FakeMemory()
+        for page, data in parent.process.memory.pages.items():
+            mem.pages[page] = bytearray(data)
+        mem.prot = dict(parent.process.memory.prot)
+        child.memory = mem
+        self.woken.append(child.main_task)
+
+    def get_fs_base(self, task):
+        return self.bases.get((task.tid, "fs"), 0)
+
+    def set_fs_base(self, task, value):
+        self.bases[(task.tid, "fs")] = value
+
+    def get_gs_base(self, task):
+        return self.bases.get((task.tid, "gs"), 0)
+
+    def set_gs_base(self, task, value):
+        self.bases[(task.tid, "gs")] = value
+
+
 class Sim:
     """A kernel plus the bookkeeping of a scheduler: `woken` lists the tasks
     the kernel made runnable, in order."""
@@ -48,7 +82,8 @@ class Sim:
     def __init__(self):
         self.woken = []
         self.console = FakeConsole()
-        self.k = Kernel(self.console, on_wake=self.woken.append)
+        self.machine = FakeMachine(self.woken)
+        self.k = Kernel(self.console, on_wake=self.woken.append, machine=self.machine)
 
     # -- processes -------------------------------------------------------------
 
