@@ -10,7 +10,9 @@ TOOLCHAIN ?= gcc
 OPT ?= -O2
 GUESTS := build/guests/$(TOOLCHAIN)$(OPT)
 
-.PHONY: all setup guests demo test bench clean distclean
+MATRIX := gcc/-O0 gcc/-O2 clang/-O0 clang/-O2
+
+.PHONY: all setup guests guests-matrix demo test bench clean distclean
 
 all: guests
 
@@ -26,10 +28,15 @@ guests: $(STAMP)
 
 # The IPC demo: an echo server bound at /srv/echo, a client making calls, and
 # a second client that shares a channel and a ring with the server.
+# The compiler matrix: every guest built by gcc and clang at -O0 and -O2.
+guests-matrix: $(STAMP)
+	$(foreach cell,$(MATRIX),$(MAKE) -j2 --no-print-directory -C guest_programs TOOLCHAIN=$(patsubst %/,%,$(dir $(cell))) \
+	  OPT=$(notdir $(cell)) PYTHON=$(abspath $(VPY)) &&) true
+
 demo: guests
 	$(VPY) -m emu run --trace $(GUESTS)/demo_ipc_server.elf $(GUESTS)/demo_ipc_client.elf $(GUESTS)/demo_ipc_sharer.elf
 
-test: guests
+test: guests guests-matrix
 	$(VPY) -m pytest -q
 
 bench: guests

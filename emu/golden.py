@@ -43,11 +43,14 @@ def load(path: str) -> tuple[dict, list[dict]]:
         raise GoldenError(f"{path}: line {e.lineno}: not JSON: {e.msg}") from None
 
 
-def normalise(events: list[dict]) -> list[tuple[int, dict]]:
-    """(index in `events`, comparable form) of every non-volatile event."""
-    handles: dict[int, int] = {}
+def normalise(events: list[dict], per_process: bool = False) -> list[tuple[int, dict]]:
+    """(index in `events`, comparable form) of every non-volatile event.
+    Handles are numbered by first appearance in the whole run, or within
+    each process (`per_process`, when processes may interleave differently)."""
+    numbering: dict = {}
 
-    def handle(h: int) -> str:
+    def handle(ev: dict, h: int) -> str:
+        handles = numbering.setdefault(ev["pid"] if per_process else 0, {})
         return f"h#{handles.setdefault(h, len(handles) + 1)}"
 
     out = []
@@ -60,14 +63,14 @@ def normalise(events: list[dict]) -> list[tuple[int, dict]]:
             args = []
             for a, v in zip(sc.args, ev["args"]):
                 if a.kind is Kind.HANDLE:
-                    args.append(handle(v))
+                    args.append(handle(ev, v))
                 elif a.kind in POINTER_KINDS:
                     args.append("ptr" if v else 0)
                 else:
                     args.append(v)
             n["args"] = args
             if sc.ret is Kind.HANDLE and ev.get("ret") is not None and ev["ret"] >= 0:
-                n["ret"] = handle(ev["ret"])
+                n["ret"] = handle(ev, ev["ret"])
         if "data" in n:
             n["data"] = json.loads(dumps(n["data"]))  # bytes as hex, as in a file
         out.append((i, n))
@@ -109,8 +112,14 @@ def _show(value) -> str:
     return json.dumps(value)
 
 
-def compare(expected: list[dict], actual: list[dict]) -> Divergence | None:
-    a, b = normalise(expected), normalise(actual)
+def compare(expected: list[dict], actual: list[dict], per_task: bool = False) -> Divergence | None:
+    """The first divergence, or None. `per_task` compares each task's own
+    events in order and ignores virtual time: for builds of the same sources
+    by other compilers, whose instruction-count preemptions (and so the
+    interleaving of tasks) may land elsewhere."""
+    a, b = normalise(expected, per_task), normalise(actual, per_task)
+    if per_task:
+        a, b = _by_task(a), _by_task(b)
     for pos, ((ia, na), (ib, nb)) in enumerate(zip(a, b)):
         if na != nb:
             fields = sorted(k for k in set(na) | set(nb) if k != "data" and na.get(k) != nb.get(k))
@@ -122,3 +131,13 @@ def compare(expected: list[dict], actual: list[dict]) -> Divergence | None:
         return Divergence(pos, expected[a[pos][0]] if pos < len(a) else None,
                           actual[b[pos][0]] if pos < len(b) else None, [])
     return None
+
+
+def _by_task(events: list[tuple[int, dict]]) -> list[tuple[int, dict]]:
+    """Events grouped by (pid, tid) in order of first appearance, without `t`.
+    run_end, the outcome of the whole run, stays last."""
+    groups: dict[tuple, list] = {}
+    for i, n in events:
+        n = {k: v for k, v in n.items() if k != "t"}
+        groups.setdefault((n["pid"], n["tid"]), []).append((i, n))
+    return [item for key in sorted(groups, key=lambda k: (k == (0, 0), k)) for item in groups[key]]
