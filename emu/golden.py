@@ -43,6 +43,14 @@ def load(path: str) -> tuple[dict, list[dict]]:
         raise GoldenError(f"{path}: line {e.lineno}: not JSON: {e.msg}") from None
 
 
+def write(path: str, events: list[dict], config: dict | None = None) -> None:
+    """A golden file: the JSONL form of a run's events."""
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(dumps({"schema": SCHEMA, "version": SCHEMA_VERSION, "config": config or {}}) + "\n")
+        for ev in events:
+            f.write(dumps(ev) + "\n")
+
+
 def normalise(events: list[dict], per_process: bool = False) -> list[tuple[int, dict]]:
     """(index in `events`, comparable form) of every non-volatile event.
     Handles are numbered by first appearance in the whole run, or within

@@ -85,8 +85,8 @@ def test_three_runs_are_byte_identical(tmp_path):
     outs = []
     for i in range(3):
         f = tmp_path / f"t{i}.jsonl"
-        p = run_cli("run", "--trace", "--trace-file", str(f), guest("demo_parent"), guest("demo_worker"),
-                    guest("demo_worker"), guest("syscalls_basic"))
+        p = run_cli("run", "--trace", "--trace-file", str(f), guest("demo_ipc_server"), guest("demo_ipc_client"),
+                    guest("demo_ipc_sharer"), guest("demo_parent"), guest("demo_worker"), guest("syscalls_basic"))
         assert p.returncode == 0, p.stderr.decode()
         outs.append((p.stdout, p.stderr, f.read_bytes()))
     assert outs[0] == outs[1] == outs[2]
