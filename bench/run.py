@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from unicorn import UC_ARCH_X86, UC_HOOK_INSN, UC_MODE_64, Uc  # noqa: E402
 from unicorn import x86_const as X  # noqa: E402
 
-from emu import System  # noqa: E402
+from emu import System, Tracer  # noqa: E402
 from emu import loader  # noqa: E402
 from emu.cpu import EMU_STOP, REG_READ_BATCH, REG_WRITE_BATCH, raw_function  # noqa: E402
 
@@ -80,12 +80,19 @@ def bare_unicorn(path: str, n: int) -> float:
     return time.perf_counter() - t
 
 
-def emu_inprocess(path: str, n: int) -> float:
-    system = System()
+def emu_inprocess(path: str, n: int, trace_file: str | None = None) -> float:
+    tracer = None
+    out = None
+    if trace_file is not None:
+        out = open(trace_file, "w", encoding="utf-8")
+        tracer = Tracer(jsonl=out, keep=False)
+    system = System(tracer=tracer)
     system.spawn(path, argv=["syscall_loop", str(n)])
     t = time.perf_counter()
     result = system.run()
     dt = time.perf_counter() - t
+    if out is not None:
+        out.close()
     assert result.status == 0, result
     return dt
 
@@ -118,9 +125,11 @@ def main() -> int:
     ap.add_argument("--guests", default=str(ROOT / "build" / "guests" / "gcc-O2"))
     ns = ap.parse_args()
     path = str(Path(ns.guests) / "syscall_loop.elf")
+    trace_path = str(ROOT / "build" / "bench-trace.jsonl")
     runners = {
         "bare unicorn (raw C-API hook)": lambda: bare_unicorn(path, N_SYSCALLS),
         "strat9-emu System.run()": lambda: emu_inprocess(path, N_SYSCALLS),
+        "strat9-emu System.run() --trace-file": lambda: emu_inprocess(path, N_SYSCALLS, trace_path),
         "strat9-emu run (whole process)": lambda: emu_cli(path, N_SYSCALLS),
     }
     times: dict[str, list[float]] = {k: [] for k in runners}
@@ -137,6 +146,8 @@ def main() -> int:
     base = rows["bare unicorn (raw C-API hook)"]["median_s"]
     ratio = rows["strat9-emu System.run()"]["median_s"] / base
     print(f"  strat9-emu / bare unicorn: {ratio:.2f}x")
+    traced = rows["strat9-emu System.run() --trace-file"]["median_s"] / rows["strat9-emu System.run()"]["median_s"]
+    print(f"  --trace-file / untraced: {traced:.2f}x")
 
     guests = Path(ns.guests)
     rtt: dict[int, list[float]] = {n: [] for n in IPC_SYSTEM_SIZES}
@@ -151,6 +162,7 @@ def main() -> int:
         print(f"  {n:4d} processes {med * 1e6:8.1f} us [{min(ts) * 1e6:.1f}-{max(ts) * 1e6:.1f}]"
               f"  {ipc[n]['median_us'] / (statistics.median(rtt[IPC_SYSTEM_SIZES[0]]) * 1e6):.2f}x of 2")
     Path(ns.json).write_text(json.dumps({"syscall_loop": rows, "ratio_emu_to_bare": ratio,
+                                         "ratio_trace_file": traced,
                                          "ipc_round_trip": ipc}, indent=2) + "\n")
     return 0
 

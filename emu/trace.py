@@ -17,9 +17,14 @@ import struct
 from kernel_model import EXITED, YIELD, Block
 from kernel_model.errno import decode_result
 from kernel_model.memory import MemoryFault
-from kernel_model.syscalls import BY_NR, Kind
+from kernel_model.syscalls import BY_NR, TABLE, Kind
 
 from .trace_format import OUT_KINDS, format_event
+
+# Syscalls with arguments the trace reads before, or after, the call.
+_READS = frozenset(sc.nr for sc in TABLE if any(a.kind in (Kind.MSG_IN, Kind.MSG_INOUT, Kind.PATH, Kind.BUF,
+                                                           Kind.TIMESPEC_IN) for a in sc.args))
+_WRITES = frozenset(sc.nr for sc in TABLE if any(a.kind in OUT_KINDS or a.kind is Kind.MSG_INOUT for a in sc.args))
 
 SCHEMA = "strat9-trace"
 SCHEMA_VERSION = 1
@@ -32,8 +37,30 @@ def _json_default(o):
     raise TypeError(type(o).__name__)
 
 
+# One encoder for every event (json.dumps with options builds a new one per call).
+_ENCODER = json.JSONEncoder(sort_keys=True, default=_json_default)
+
+
 def dumps(event: dict) -> str:
-    return json.dumps(event, sort_keys=True, default=_json_default)
+    return _ENCODER.encode(event)
+
+
+_SIMPLE_SYSCALL = frozenset({"args", "errno", "event", "name", "nr", "pid", "ret", "seq", "t", "tid"})
+
+
+def encode_event(ev: dict) -> str:
+    """The JSONL line of an event: exactly `dumps(ev)`, written by hand for
+    the commonest shape (a completed syscall without memory data), where the
+    generic encoder costs more than the syscall itself."""
+    if ev.keys() == _SIMPLE_SYSCALL and ev["ret"] is not None:
+        errno, name = ev["errno"], ev["name"]
+        errno = "null" if errno is None else f'"{errno}"'
+        name = "null" if name is None else f'"{name}"'
+        args = ", ".join(map(str, ev["args"]))
+        return (f'{{"args": [{args}], "errno": {errno}, "event": "{ev["event"]}", "name": {name}, '
+                f'"nr": {ev["nr"]}, "pid": {ev["pid"]}, "ret": {ev["ret"]}, "seq": {ev["seq"]}, '
+                f'"t": {ev["t"]}, "tid": {ev["tid"]}}}')
+    return _ENCODER.encode(ev)
 
 
 class Tracer:
@@ -60,11 +87,12 @@ class Tracer:
             self._deferred.append(event)
             return
         self.seq += 1
-        event = {"seq": self.seq, "t": self.system.kernel.now_ns, **event}
+        event["seq"] = self.seq
+        event["t"] = self.system.kernel.now_ns
         if self.keep:
             self.events.append(event)
         if self.jsonl is not None:
-            self.jsonl.write(dumps(event) + "\n")
+            self.jsonl.write(encode_event(event) + "\n")
         if self.text is not None:
             line = format_event(event)
             if line is not None:
@@ -130,14 +158,15 @@ class Tracer:
         sc = BY_NR.get(nr)
         ev = {"event": "syscall", "pid": task.process.pid, "tid": task.tid, "nr": nr,
               "name": sc.name if sc else None, "args": list(args[:len(sc.args)] if sc else args)}
-        data = self._inputs(task, sc, args) if sc is not None else {}
-        self._deferred = []
+        data = self._inputs(task, sc, args) if nr in _READS else {}
+        self._deferred = deferred = []
         try:
             r = dispatch(task, nr, *args)
         finally:
-            deferred, self._deferred = self._deferred, None
+            self._deferred = None
         if r.__class__ is Block:
-            ev.update(event="block", what=r.what)
+            ev["event"] = "block"
+            ev["what"] = r.what
             if data:
                 ev["data"] = data
             self._pending[task.tid] = ev
@@ -161,12 +190,13 @@ class Tracer:
 
     def _complete(self, task, sc, ev: dict, data: dict, raw: int | None) -> None:
         if raw is None:
-            ev.update(ret=None, errno=None)  # the task is gone: "= ?"
+            ev["ret"] = ev["errno"] = None  # the task is gone: "= ?"
         else:
             value, err = decode_result(raw)
-            if sc is not None and err is None and value >= 0:
+            if err is None and value >= 0 and ev["nr"] in _WRITES:
                 self._outputs(task, sc, ev["args"], data)
-            ev.update(ret=value, errno=err.name if err is not None else None)
+            ev["ret"] = value
+            ev["errno"] = err.name if err is not None else None
         if data:
             ev["data"] = data
         self._emit(ev)
