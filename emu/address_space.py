@@ -104,8 +104,14 @@ class AddressSpace:
         self._insert(Region(base, base + size, prot, kind, buffer, offset))
 
     def map_anonymous(self, addr: int, size: int, prot: int, shared: bool) -> None:
+        if self.mapped_bytes + size > self.limit_bytes:
+            raise SyscallError(Errno.ENOMEM)  # before any host memory is reserved
         if shared:  # host memory of its own, so that a forked child shares it
-            self.map_buffer(addr, mmap.mmap(-1, size), prot, "shared-anon")
+            try:
+                buffer = mmap.mmap(-1, size)
+            except OSError:
+                raise SyscallError(Errno.ENOMEM) from None
+            self.map_buffer(addr, buffer, prot, "shared-anon")
         else:
             self.map(addr, size, prot, "anon")
 
