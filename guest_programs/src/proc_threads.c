@@ -12,7 +12,8 @@
  *    join errors: flags != 0, tid > u32 max, own tid -> EINVAL; unknown tid,
  *    a thread created by another thread, a second join -> ENOENT;
  *  - thread_exit(code) with code >= 2^31 -> EINVAL and the thread goes on;
- *  - arch_prctl: ARCH_SET_FS / ARCH_GET_FS, EFAULT, EINVAL; fs is per thread;
+ *  - arch_prctl: ARCH_SET_FS / ARCH_GET_FS, EFAULT, EINVAL; fs is per thread,
+ *    across many switches and after a thread changes its own;
  *  - IpcMessage.sender is the sending thread's tid.
  *
  * Other modes (argv[1]), for the process-wide exits:
@@ -355,6 +356,54 @@ static void test_arch_prctl(void)
     CHECK_EQ(read_fs0(), 1);
 }
 
+/* Two threads switch back and forth; each keeps its own fs base, also
+ * after one of them changes its own with ARCH_SET_FS. */
+struct pingpong {
+    long my_sem, other_sem;
+    uint64_t want, want_after;
+    int change_at; /* round at which this thread sets fs to tls_c, or -1 */
+};
+
+static int fs_player(void *arg)
+{
+    struct pingpong *p = arg;
+    int bad = 0;
+    uint64_t want = p->want;
+    for (int round = 0; round < 8; round++) {
+        if (sys_sem_wait(p->my_sem) != 0)
+            bad++;
+        if (round == p->change_at) {
+            if (sys_arch_prctl(ARCH_SET_FS, (uint64_t)(uintptr_t)tls_c) != 0)
+                bad++;
+            want = p->want_after;
+        }
+        if (read_fs0() != want)
+            bad++;
+        if (sys_sem_post(p->other_sem) != 0)
+            bad++;
+    }
+    return bad;
+}
+
+static void test_fs_switch(void)
+{
+    static struct pingpong pa, pb;
+    s9test_note("two threads alternate 8 times; each reads its own %%fs:0 every time");
+    long s1 = sys_sem_create(1), s2 = sys_sem_create(0);
+    pa = (struct pingpong){s1, s2, 0x7153000000000a11UL, 0, -1};
+    pb = (struct pingpong){s2, s1, 0x7153000000000b22UL, 0x7153000000000c33UL, 4};
+    long ta = s9_thread_spawn(fs_player, &pa, stacks[1], STACK_SIZE, (uint64_t)(uintptr_t)tls_a);
+    long tb = s9_thread_spawn(fs_player, &pb, stacks[2], STACK_SIZE, (uint64_t)(uintptr_t)tls_b);
+    int sa = -1, sb = -1;
+    CHECK_EQ(sys_thread_join(ta, &sa, 0), ta);
+    CHECK_EQ(sys_thread_join(tb, &sb, 0), tb);
+    CHECK_EQ(sa, 0);
+    CHECK_EQ(sb, 0);
+    CHECK_EQ(read_fs0(), 1); /* main's, set in test_arch_prctl */
+    sys_sem_close(s1);
+    sys_sem_close(s2);
+}
+
 /* A thread's IPC messages carry its tid. */
 static long ipc_port;
 static int sender(void *arg)
@@ -490,6 +539,7 @@ int main(int argc, char **argv)
     test_join_other_creator();
     test_thread_exit_errors();
     test_arch_prctl();
+    test_fs_switch();
     test_sender_is_tid();
     return s9test_done();
 }

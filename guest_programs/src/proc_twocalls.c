@@ -82,6 +82,64 @@ static void check_reply(struct result *r, char tag, const char *upper)
     CHECK_EQ(u64_at(&r->reply, 24), r->tid); /* the server saw this thread's tid as sender */
 }
 
+/* A reply to a thread that is not waiting is kept in that thread's slot
+ * for its next call; one sent to the main thread meanwhile stays in the
+ * main thread's slot. */
+static long kept_port;
+static volatile long kept_tid;
+static long kept_go;
+static struct result kept_b;
+
+static int kept_thread(void *arg)
+{
+    (void)arg;
+    kept_tid = sys_gettid();
+    sys_sem_wait(kept_go); /* both replies are sent meanwhile */
+    kept_b.tid = kept_tid;
+    set_text(&kept_b.reply, "thread asks");
+    kept_b.call = sys_ipc_call(kept_port, &kept_b.reply); /* returns the kept reply at once */
+    return 0;
+}
+
+static void test_kept_replies(long pid)
+{
+    IpcMessage r, m, q;
+    s9test_note("replies kept for threads that are not waiting go to their own slots");
+    kept_port = sys_ipc_create_port(0);
+    kept_go = sys_sem_create(0);
+    long t = s9_thread_spawn(kept_thread, NULL, stack, sizeof stack, 0);
+    CHECK_GT(t, 0);
+    for (int i = 0; i < 1000 && kept_tid == 0; i++)
+        sys_proc_yield();
+    CHECK_EQ(kept_tid, t);
+    memset(&r, 0, sizeof r);
+    r.sender = (uint64_t)t;
+    r.msg_type = 0x71; /* for the thread */
+    CHECK_EQ(sys_ipc_reply(&r), 0);
+    memset(&r, 0, sizeof r);
+    r.sender = (uint64_t)pid;
+    r.msg_type = 0x72; /* for the main thread */
+    CHECK_EQ(sys_ipc_reply(&r), 0);
+    CHECK_EQ(sys_sem_post(kept_go), 0);
+    int st = -1;
+    CHECK_EQ(sys_thread_join(t, &st, 0), t);
+    CHECK_EQ(kept_b.call, 0);
+    CHECK_EQ(kept_b.reply.msg_type, 0x71);
+    set_text(&m, "main asks");
+    CHECK_EQ(sys_ipc_call(kept_port, &m), 0); /* returns the main thread's kept reply */
+    CHECK_EQ(m.msg_type, 0x72);
+    s9test_note("both calls queued their own messages, stamped with their tids");
+    memset(&q, 0, sizeof q);
+    CHECK_EQ(sys_ipc_try_recv(kept_port, &q), 0);
+    CHECK_EQ(q.sender, t);
+    memset(&q, 0, sizeof q);
+    CHECK_EQ(sys_ipc_try_recv(kept_port, &q), 0);
+    CHECK_EQ(q.sender, pid);
+    CHECK_EQ(sys_ipc_try_recv(kept_port, &q), -EAGAIN);
+    sys_handle_close(kept_port);
+    sys_sem_close(kept_go);
+}
+
 int main(void)
 {
     long pid = sys_getpid();
@@ -111,5 +169,6 @@ int main(void)
     CHECK_GE(res_a.t_back - res_a.t_call, 3000000);
     CHECK_GE(res_b.t_back - res_b.t_call, 1000000);
 
+    test_kept_replies(pid);
     return s9test_done();
 }
