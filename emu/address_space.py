@@ -33,13 +33,22 @@ class Region:
         return f"Region({self.start:#x}-{self.end:#x} {self.kind} prot={self.prot})"
 
 
+class MemoryBudget:
+    """Bytes mapped by every address space of one system, against a limit."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.used = 0
+
+
 class AddressSpace:
-    def __init__(self, uc, limit_bytes: int = 1 << 30):
+    def __init__(self, uc, limit_bytes: int = 1 << 30, budget: MemoryBudget | None = None):
         self.uc = uc
         self._uch = uc._uch
         self.regions: list[Region] = []  # sorted, non-overlapping
         self._starts: list[int] = []
         self.limit_bytes = limit_bytes
+        self.budget = budget or MemoryBudget(1 << 62)
         self.mapped_bytes = 0
         self._last: Region | None = None
         self._buf = ctypes.create_string_buffer(4096)
@@ -51,6 +60,12 @@ class AddressSpace:
         self.regions.insert(i, region)
         self._starts.insert(i, region.start)
         self.mapped_bytes += region.end - region.start
+        self.budget.used += region.end - region.start
+
+    def _check_room(self, size: int) -> None:
+        """ENOMEM unless `size` more bytes fit this process and the system."""
+        if self.mapped_bytes + size > self.limit_bytes or self.budget.used + size > self.budget.limit:
+            raise SyscallError(Errno.ENOMEM)
 
     def is_free(self, start: int, size: int) -> bool:
         end = start + size
@@ -75,8 +90,7 @@ class AddressSpace:
         return addr
 
     def map(self, start: int, size: int, prot: int, kind: str, data: bytes | None = None) -> Region:
-        if self.mapped_bytes + size > self.limit_bytes:
-            raise SyscallError(Errno.ENOMEM)
+        self._check_room(size)
         self.uc.mem_map(start, size, _uc_prot(prot))
         if data:
             self.uc.mem_write(start, bytes(data))
@@ -94,8 +108,7 @@ class AddressSpace:
         """Map `size` bytes of a host buffer from `offset` at base: the guest
         and every other space mapping the buffer see the same memory."""
         size = len(buffer) - offset if size is None else size
-        if self.mapped_bytes + size > self.limit_bytes:
-            raise SyscallError(Errno.ENOMEM)
+        self._check_room(size)
         ptr = ctypes.addressof(ctypes.c_char.from_buffer(buffer)) + offset
         try:
             self.uc.mem_map_ptr(base, size, _uc_prot(prot), ptr)
@@ -104,8 +117,7 @@ class AddressSpace:
         self._insert(Region(base, base + size, prot, kind, buffer, offset))
 
     def map_anonymous(self, addr: int, size: int, prot: int, shared: bool) -> None:
-        if self.mapped_bytes + size > self.limit_bytes:
-            raise SyscallError(Errno.ENOMEM)  # before any host memory is reserved
+        self._check_room(size)  # before any host memory is reserved
         if shared:  # host memory of its own, so that a forked child shares it
             try:
                 buffer = mmap.mmap(-1, size)
@@ -125,6 +137,7 @@ class AddressSpace:
             del self.regions[i]
             del self._starts[i]
             self.mapped_bytes -= r.end - r.start
+            self.budget.used -= r.end - r.start
             if r.start < lo:
                 self._insert(Region(r.start, lo, r.prot, r.kind, r.buffer, r.offset))
             if hi < r.end:

@@ -15,6 +15,8 @@ import os
 import shlex
 import sys
 
+from kernel_model.limits import Limits
+
 from .loader import LoadError
 from .system import EXIT_USAGE, System
 
@@ -44,6 +46,8 @@ def _run_options(p: argparse.ArgumentParser) -> None:
                    help="start the K-th process (1-based) without admin rights; repeatable")
     p.add_argument("--args", nargs=2, action="append", default=[], metavar=("K", "ARGS"),
                    help="command-line arguments of the K-th process, shell-quoted")
+    p.add_argument("--limit", action="append", default=[], metavar="NAME=VALUE",
+                   help="change a resource limit (docs/limits.md), e.g. processes=64 or system_memory=2G")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -89,6 +93,12 @@ def _process_args(ns) -> dict[int, list[str]] | str:
         return "--max-insns needs --exact"
     if ns.timeout is not None and ns.timeout <= 0:
         return "--timeout must be positive"
+    ns.limits = Limits()
+    for text in ns.limit:
+        try:
+            ns.limits = ns.limits.with_setting(text)
+        except ValueError as e:
+            return f"--limit {text}: {e}"
     return argv
 
 
@@ -119,7 +129,7 @@ def _execute(ns, argv: dict[int, list[str]], jsonl_path: str | None, keep: bool)
         return None, _usage(f"cannot open trace output: {e}")
     try:
         system = System(tracer=tracer, exact=ns.exact, timeout=ns.timeout, max_insns=ns.max_insns,
-                        stdout=sys.stdout.buffer, stderr=sys.stderr.buffer, report=sys.stderr)
+                        stdout=sys.stdout.buffer, stderr=sys.stderr.buffer, report=sys.stderr, limits=ns.limits)
         for i, path in enumerate(ns.elfs, 1):
             system.spawn(path, argv=[os.path.basename(path)] + argv.get(i, []), admin=i not in ns.unprivileged)
         if ns.insn_trace:

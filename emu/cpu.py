@@ -102,11 +102,11 @@ def privileged_sites(code: bytes, base: int) -> list[tuple[int, str]]:
 class CPU:
     """A process's Unicorn instance, its address space and its hooks."""
 
-    def __init__(self, system, memory_limit: int):
+    def __init__(self, system):
         self.system = system
         self.uc = Uc(UC_ARCH_X86, UC_MODE_64)
         self.uch = self.uc._uch
-        self.mem = AddressSpace(self.uc, memory_limit)
+        self.mem = AddressSpace(self.uc, system.limits.process_memory, system.memory)
         self.task = None  # the task whose registers are loaded
         self.stop_reason = None  # why a hook stopped the run
         self.preempt = None  # set by the watchdog thread when the time limit is reached
@@ -284,6 +284,14 @@ class CPU:
         # `until` must be unreachable: with 0, a jump to address 0 would look like
         # a normal stop instead of a fetch fault. A non-canonical address never runs.
         return EMU_START(self.uch, ctypes.c_uint64(rip), self._never, self._no_timeout, ctypes.c_size_t(count))
+
+    def close(self) -> None:
+        """Free the Unicorn instance of an exited process (its memory, its
+        translation cache). Only between runs, never from a hook."""
+        self.uc._Uc__finalizer()  # the binding's own uc_close, so it is not closed twice
+        self._hooks.clear()
+        self._on_privileged = None
+        self.mem = self.task = None
 
     def stop(self) -> None:
         EMU_STOP(self.uch)

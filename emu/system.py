@@ -26,11 +26,14 @@ from unicorn import UC_MEM_WRITE_PROT, UC_MEM_WRITE_UNMAPPED
 from unicorn import unicorn_const as UCC
 from unicorn import x86_const as X
 
-from kernel_model import EXITED, YIELD, Block, Kernel, TaskState
+from kernel_model import EXITED, YIELD, Block, Kernel, SyscallError, TaskState
+from kernel_model.limits import Limits
 from kernel_model.process import Process, Task
 
 from . import loader
+from .address_space import MemoryBudget
 from .console import Console
+from .loader import LoadError
 from .cpu import CPU, ThreadStart, privileged_sites
 from .faults import SIGILL, SIGSEGV, SIGBUS, VECTOR_NAMES, VECTOR_SIGNAL, Fault, format_report
 
@@ -83,17 +86,18 @@ class RunResult:
 class System:
     SLICE_SYSCALLS = 64
     SLICE_INSNS = 200_000
-    PROCESS_MEMORY_LIMIT = 1 << 30
-
     def __init__(self, *, tracer=None, exact: bool = False, timeout: float | None = None,
-                 max_insns: int | None = None, stdout=None, stderr=None, report=None):
+                 max_insns: int | None = None, stdout=None, stderr=None, report=None, limits: Limits | None = None):
         self.tracer = tracer
+        self.limits = limits or Limits()
+        self.memory = MemoryBudget(self.limits.system_memory)  # every address space draws on it
         self.exact = exact
         self.timeout = timeout
         self.max_insns = max_insns
         self.console = Console(stdout, stderr)
         self.report_stream = report  # where fault/deadlock reports go as they happen
-        self.kernel = Kernel(self.console, on_wake=self._on_wake, on_task_exit=self._on_task_exit, machine=self)
+        self.kernel = Kernel(self.console, on_wake=self._on_wake, on_task_exit=self._on_task_exit, machine=self,
+                             limits=self.limits)
         self.runq: deque[Task] = deque()
         self.cpus: dict[int, CPU] = {}  # pid -> CPU
         self.reports: dict[int, str] = {}
@@ -102,6 +106,8 @@ class System:
         self._watch_lock = threading.Lock()
         self._running: CPU | None = None
         self._since_syscall: dict[int, int] = {}  # exact mode: insns since the task's last syscall
+        self._retiring: list[Process] = []  # exited processes whose CPU is still to be freed
+        self._retired_syscalls = 0
         if tracer is not None:
             tracer.attach(self)
 
@@ -114,10 +120,20 @@ class System:
         args = [a.encode() if isinstance(a, str) else a for a in (argv or [os.path.basename(path)])]
         envs = [e.encode() if isinstance(e, str) else e for e in (env or [])]
         rsp, stack = loader.build_stack(image, args, envs)
-        cpu = CPU(self, self.PROCESS_MEMORY_LIMIT)
-        for seg in image.segments:
-            cpu.mem.map(seg.vaddr, len(seg.data), seg.prot, "image", seg.data)
-        cpu.mem.map(loader.USER_STACK_BASE, loader.USER_STACK_PAGES * loader.PAGE, 3, "stack")
+        try:
+            self.kernel.check_new_process()
+        except SyscallError:
+            raise LoadError(f"{path}: the system holds at most {self.limits.processes} processes "
+                            f"(limit 'processes')") from None
+        cpu = CPU(self)
+        try:
+            for seg in image.segments:
+                cpu.mem.map(seg.vaddr, len(seg.data), seg.prot, "image", seg.data)
+            cpu.mem.map(loader.USER_STACK_BASE, loader.USER_STACK_PAGES * loader.PAGE, 3, "stack")
+        except SyscallError:
+            raise LoadError(f"{path}: the image does not fit the memory limits "
+                            f"(process_memory {self.limits.process_memory}, system_memory "
+                            f"{self.limits.system_memory})") from None
         cpu.uc.mem_write(rsp, stack)
         sites = []
         for seg in image.segments:
@@ -144,6 +160,9 @@ class System:
     def _on_task_exit(self, task: Task) -> None:
         if self.tracer is not None:
             self.tracer.task_exit(task)
+        proc = task.process
+        if not proc.alive and all(not t.alive for t in proc.tasks):
+            self._retiring.append(proc)  # its CPU may be running: freed after the slice
 
     def slice_over(self, cpu: CPU) -> bool:
         """Called by the syscall hook when a task used its syscall budget.
@@ -197,8 +216,21 @@ class System:
                 if not self._settle(cpu, task, r):
                     continue
             outcome = self._run_slice(cpu, task)
+            if self._retiring:
+                self._retire()
             if outcome is not None:
                 return outcome
+
+    def _retire(self) -> None:
+        """Free the Unicorn instance and memory of processes that exited, so
+        that a long run (a fork bomb) gives host and system memory back."""
+        for proc in self._retiring:
+            cpu = self.cpus.pop(proc.pid, None)
+            if cpu is not None:
+                self._retired_syscalls += cpu.nsys
+                self.memory.used -= cpu.mem.mapped_bytes
+                cpu.close()
+        self._retiring.clear()
 
     def _settle(self, cpu: CPU, task: Task, r) -> bool:
         """Act on a kernel result for `task`; True if the task may run on now."""
@@ -241,7 +273,7 @@ class System:
 
     def fork(self, parent: Task, child: Process) -> None:
         pcpu = self.cpus[parent.process.pid]
-        ccpu = CPU(self, self.PROCESS_MEMORY_LIMIT)
+        ccpu = CPU(self)
         pcpu.mem.copy_into(ccpu.mem)
         ccpu.hook_privileged(pcpu.priv_sites)
         ccpu.copy_registers_from(pcpu)
@@ -441,7 +473,7 @@ class System:
         if self.tracer is not None:
             self.tracer.run_end(reason, status)
         return RunResult(status, procs, self.console.output(1), self.console.output(2), reason, report,
-                         sum(c.nsys for c in self.cpus.values()), self.kernel.now_ns,
+                         self._retired_syscalls + sum(c.nsys for c in self.cpus.values()), self.kernel.now_ns,
                          self.tracer.events if self.tracer is not None else [])
 
 

@@ -81,6 +81,8 @@ class KernelObject:
     kind = "object"
 
     def __init__(self, k):
+        if len(k.ports) + len(k.channels) + len(k.semaphores) + len(k.rings) >= k.limits.objects:
+            raise SyscallError(Errno.ENOMEM)  # the kernel heap is full
         counters = k.object_ids
         self.id = counters.get(self.rtype, 1)  # upstream: one id counter per object type, from 1
         counters[self.rtype] = self.id + 1
@@ -167,7 +169,7 @@ def init_process(k, proc, parent) -> None:
     if parent is not None and parent.handles:
         for hid in sorted(parent.handles):
             src = parent.handles[hid]
-            add(proc, Handle(hid, src.perms, src.obj))
+            add(k, proc, Handle(hid, src.perms, src.obj))
 
 
 def release_all(k, proc) -> None:
@@ -187,7 +189,10 @@ def new_cap_id(k) -> int:
     return hid
 
 
-def add(proc, handle: Handle) -> None:
+def add(k, proc, handle: Handle) -> None:
+    """Put a handle into a table; ENOMEM when the table is full (limits)."""
+    if len(proc.handles) >= k.limits.handles_per_process:
+        raise SyscallError(Errno.ENOMEM)
     proc.handles[handle.id] = handle
     handle.obj.refs += 1
 
@@ -195,7 +200,7 @@ def add(proc, handle: Handle) -> None:
 def insert(k, proc, obj: KernelObject, perms: int) -> int:
     """Put a new handle to `obj` into `proc`'s table; return its id."""
     h = Handle(new_cap_id(k), perms, obj)
-    add(proc, h)
+    add(k, proc, h)
     return h.id
 
 
@@ -263,7 +268,7 @@ def transfer(k, from_proc, hid: int, to_proc) -> int:
     dup = duplicate(k, from_proc, hid)
     if dup is None:
         raise SyscallError(Errno.EPERM)
-    add(to_proc, dup)
+    add(k, to_proc, dup)
     if dup.id > U32_MAX:
         raise SyscallError(Errno.EINVAL)
     return dup.id
@@ -281,7 +286,7 @@ def sys_handle_duplicate(k, task, hid, *_):
     dup = duplicate(k, task.process, hid)
     if dup is None:
         raise SyscallError(Errno.EPERM)
-    add(task.process, dup)
+    add(k, task.process, dup)
     return dup.id
 
 
@@ -344,7 +349,7 @@ def sys_handle_grant(k, task, hid, pid, *_):
     target = k.processes.get(pid)
     if target is None or not target.alive:
         raise SyscallError(Errno.ENOENT)
-    add(target, granted)
+    add(k, target, granted)
     return granted.id
 
 

@@ -13,6 +13,7 @@ from typing import Callable, Protocol
 
 from . import capabilities, channel, clock, console, mmap, namespace, port, process_calls, reply, semaphore, shared_ring
 from .errno import Errno, SyscallError
+from .limits import Limits
 from .process import Process, Task, TaskState
 from .syscalls import TABLE
 from .wait import EXITED, Block, WaitQueue
@@ -68,9 +69,11 @@ class Kernel:
     CLOCK_STEP_NS = 1000
 
     def __init__(self, console: Console, on_wake: Callable[[Task], None] = lambda task: None,
-                 on_task_exit: Callable[[Task], None] = lambda task: None, machine: Machine | None = None):
+                 on_task_exit: Callable[[Task], None] = lambda task: None, machine: Machine | None = None,
+                 limits: Limits | None = None):
         self.console = console
         self.machine = machine
+        self.limits = limits or Limits()
         self.on_wake = on_wake
         self.on_task_exit = on_task_exit
         self.now_ns = 0
@@ -117,6 +120,29 @@ class Kernel:
 
     def live_tasks(self) -> list[Task]:
         return [t for t in self.tasks.values() if t.alive]
+
+    def check_new_task(self, proc: Process) -> None:
+        """ENOMEM when the system or `proc` cannot hold one more task."""
+        lim = self.limits
+        if sum(t.alive for t in self.tasks.values()) >= lim.tasks:
+            raise SyscallError(Errno.ENOMEM)
+        if proc is not None and sum(t.alive for t in proc.tasks) >= lim.threads_per_process:
+            raise SyscallError(Errno.ENOMEM)
+
+    def check_new_process(self) -> None:
+        if sum(p.alive for p in self.processes.values()) >= self.limits.processes:
+            raise SyscallError(Errno.ENOMEM)
+        self.check_new_task(None)
+
+    def discard_process(self, proc: Process) -> None:
+        """Undo a spawn that could not be completed (a fork out of memory)."""
+        capabilities.release_all(self, proc)
+        for task in proc.tasks:
+            self.tasks.pop(task.tid, None)
+        self.processes.pop(proc.pid, None)
+        parent = self.processes.get(proc.ppid)
+        if parent is not None and proc in parent.children:
+            parent.children.remove(proc)
 
     # -- dispatch -----------------------------------------------------------
 

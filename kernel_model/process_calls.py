@@ -70,6 +70,7 @@ def sys_thread_create(k, task, entry, stack_top, arg0, flags, tls, *_):
         raise SyscallError(Errno.EINVAL)
     if entry == 0 or stack_top == 0 or entry >= USER_TOP or stack_top >= USER_TOP or stack_top & 0xF:
         raise SyscallError(Errno.EINVAL)
+    k.check_new_task(task.process)
     thread = k.add_task(task.process)
     thread.creator = task.tid
     # Intended-semantics decision (ABI.md section 9): the TLS base is loaded into fs.
@@ -107,9 +108,14 @@ def sys_thread_exit(k, task, code, *_):
 
 def sys_proc_fork(k, task, *_):
     parent = task.process
+    k.check_new_process()
     child = k.spawn_process(None, parent.name, admin=parent.admin, parent=parent)
     child.mmap_hint = parent.mmap_hint
-    k.machine.fork(task, child)
+    try:
+        k.machine.fork(task, child)  # ENOMEM when the address space does not fit
+    except SyscallError:
+        k.discard_process(child)
+        raise
     return child.pid
 
 

@@ -87,7 +87,7 @@ def sys_ipc_reply(k, task, msg_ptr, *_):
         receiver = live_task(k, target)
         if receiver is None:
             raise SyscallError(Errno.EBADF)
-        caps.add(receiver.process, dup)
+        caps.add(k, receiver.process, dup)
         if dup.id > caps.U32_MAX:
             raise SyscallError(Errno.EINVAL)
         msg.flags = dup.id

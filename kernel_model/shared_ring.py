@@ -8,7 +8,7 @@ any process, maps that same buffer, so a store by one task is seen by all.
 Memory limit (model only): the real kernel fails with ENOMEM when it cannot
 allocate the frames. The model refuses, at once and without allocating, a
 ring that would bring the pages of all live rings above
-`k.ring_memory_limit` bytes (default RING_MEMORY_LIMIT, 256 MiB); tests and
+`k.ring_memory_limit` bytes (from `k.limits.ring_memory`, 256 MiB by default); tests and
 the machine may change the attribute. A destroyed ring stops counting; pages
 already mapped stay mapped.
 """
@@ -18,12 +18,13 @@ from __future__ import annotations
 import mmap
 import struct
 
+from .limits import Limits
 from . import capabilities as caps
 from .capabilities import READABLE, WRITABLE, KernelObject, Perm, ResourceType
 from .errno import Errno, SyscallError
 from .memory import PAGE_SIZE, PROT_READ, PROT_WRITE, write_user
 
-RING_MEMORY_LIMIT = 256 * 1024 * 1024
+RING_MEMORY_LIMIT = Limits.ring_memory  # the default of k.limits.ring_memory
 RING_MAP_BASE = 0x6000_0000  # upstream mmap::MMAP_BASE
 RING_PERMS = Perm.READ | Perm.WRITE | Perm.GRANT | Perm.REVOKE
 
@@ -67,7 +68,7 @@ class SharedRing(KernelObject):
 
 def init_kernel(k) -> None:
     k.rings = {}  # ring id -> live SharedRing
-    k.ring_memory_limit = RING_MEMORY_LIMIT
+    k.ring_memory_limit = k.limits.ring_memory
     k.ring_memory_used = 0
 
 
