@@ -12,7 +12,7 @@ GUESTS := build/guests/$(TOOLCHAIN)$(OPT)
 
 MATRIX := gcc/-O0 gcc/-O2 clang/-O0 clang/-O2
 
-.PHONY: all setup guests guests-matrix demo test bench clean distclean
+.PHONY: all setup guests guests-matrix demo test bench soak clean distclean
 
 all: guests
 
@@ -38,6 +38,10 @@ demo: guests
 
 test: guests guests-matrix
 	$(VPY) -m pytest -q
+
+# 1,000,000 messages through a port, a channel and a shared ring (not in make test).
+soak: guests
+	$(VPY) tools/soak.py 1000000
 
 bench: guests
 	$(VPY) bench/run.py
