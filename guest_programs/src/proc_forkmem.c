@@ -6,6 +6,9 @@
  * child leaves the parent's mappings alone; a mapping made by the parent
  * after the fork does not appear in the child.
  *
+ * Mode "spin": parent and child wait for each other through a MAP_SHARED
+ * page without syscalls (instruction-count preemption between processes).
+ *
  * Parent and child run in lock-step over two inherited semaphores; both
  * print TAP (the child resets its copied counters).
  * Exit code = number of failed checks (the parent checks the child's
@@ -61,8 +64,41 @@ static int child(long priv, long shared, long ring, volatile uint64_t *stack_wor
     return s9test_done();
 }
 
-int main(void)
+/* Parent and child wait for each other through a shared mapping without
+ * any syscall: only the instruction-count preemption lets them through. */
+static volatile unsigned long spin_sink;
+
+static int run_spin(void)
 {
+    long s = sys_mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (s < 0)
+        return 101;
+    volatile uint64_t *flag = W(s, 0), *ack = W(s, 1);
+    long pid = sys_proc_fork();
+    if (pid == 0) {
+        while (!*flag) /* no syscall */
+            ;
+        *ack = 1;
+        s9_exit(0);
+    }
+    unsigned long x = 0;
+    for (unsigned long i = 0; i < 3000000; i++) /* no syscall: a long computation */
+        x += i ^ (x >> 3);
+    spin_sink = x; /* keeps the computation */
+    *flag = 1;
+    while (!*ack) /* no syscall either */
+        ;
+    int st = -1;
+    long w = sys_proc_waitpid(pid, &st, 0);
+    s9_printf("# proc_forkmem: parent and child got through (waitpid %s, status %d)\n",
+              w == pid ? "ok" : "FAILED", st);
+    return w == pid && st == 0 ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "spin") == 0)
+        return run_spin();
     volatile uint64_t stack_word = 2;
     long priv = sys_mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     long shared = sys_mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);

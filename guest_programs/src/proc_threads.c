@@ -23,6 +23,8 @@
  *   threadexit  a thread calls SYS_PROC_EXIT(12) while main is blocked
  *   lastexit    main calls SYS_THREAD_EXIT(4); the other thread goes on and
  *               its SYS_THREAD_EXIT(6), the last one, ends the process with 6
+ *   spin        two threads wait for each other without syscalls: the
+ *               instruction-count preemption must switch between them
  */
 #include "strat9.h"
 #include "s9test.h"
@@ -413,23 +415,34 @@ static int sender(void *arg)
     m.msg_type = 0x51;
     m.sender = 0xffff; /* overwritten by the kernel */
     *(long *)(void *)m.payload = sys_gettid();
-    (void)arg;
-    return (int)-sys_ipc_send(ipc_port, &m);
+    long r = sys_ipc_send(ipc_port, &m);
+    m.msg_type = 0x52;
+    m.sender = 0xffff;
+    long c = sys_chan_send(*(long *)arg, &m);
+    return (int)(-r - c);
 }
 
 static void test_sender_is_tid(void)
 {
     IpcMessage m;
     s9test_note("IpcMessage.sender is the sending thread's tid");
+    static long chan;
     ipc_port = sys_ipc_create_port(0);
     CHECK_GT(ipc_port, 0);
-    long t = s9_thread_spawn(sender, NULL, stacks[1], STACK_SIZE, 0);
+    chan = sys_chan_create(2);
+    CHECK_GT(chan, 0);
+    long t = s9_thread_spawn(sender, &chan, stacks[1], STACK_SIZE, 0);
     CHECK_GT(t, 0);
     memset(&m, 0, sizeof m);
     CHECK_EQ(sys_ipc_recv(ipc_port, &m), 0);
     CHECK_EQ(m.msg_type, 0x51);
     CHECK_EQ(m.sender, t);
     CHECK_EQ(*(long *)(void *)m.payload, t);
+    memset(&m, 0, sizeof m);
+    CHECK_EQ(sys_chan_recv(chan, &m), 0); /* channels stamp the thread's tid too */
+    CHECK_EQ(m.msg_type, 0x52);
+    CHECK_EQ(m.sender, t);
+    CHECK_EQ(sys_chan_close(chan), 0);
     int st = -1;
     CHECK_EQ(sys_thread_join(t, &st, 0), t);
     CHECK_EQ(st, 0);
@@ -489,8 +502,45 @@ static int outlive_main(void *arg)
     return 54;
 }
 
+/* Two threads of one process that wait for each other without any
+ * syscall: only the instruction-count preemption lets them through. */
+static volatile int spin_flag, spin_ack;
+static volatile unsigned long spin_work;
+
+static int spin_waiter(void *arg)
+{
+    (void)arg;
+    while (!spin_flag)
+        spin_work++;
+    spin_ack = 1;
+    return 0;
+}
+
+static volatile unsigned long spin_sink;
+
+static int run_spin(void)
+{
+    long t = s9_thread_spawn(spin_waiter, NULL, stacks[1], STACK_SIZE, 0);
+    if (t <= 0)
+        return 101;
+    unsigned long x = 0;
+    for (unsigned long i = 0; i < 3000000; i++) /* no syscall: a long computation */
+        x += i ^ (x >> 3);
+    spin_sink = x; /* keeps the computation */
+    spin_flag = 1;
+    while (!spin_ack) /* no syscall either */
+        x++;
+    int st = -1;
+    long j = sys_thread_join(t, &st, 0);
+    s9_printf("# proc_threads: both spinners got through (join %s, status %d, waiter spun: %s)\n",
+              j == t ? "ok" : "FAILED", st, spin_work > 0 ? "yes" : "no");
+    return j == t && st == 0 && spin_work > 0 ? 0 : 1;
+}
+
 static int run_mode(const char *mode)
 {
+    if (strcmp(mode, "spin") == 0)
+        return run_spin();
     block_sem = sys_sem_create(0);
     if (strcmp(mode, "procexit") == 0) {
         s9_thread_spawn(block_forever, NULL, stacks[1], STACK_SIZE, 0);

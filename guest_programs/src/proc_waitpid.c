@@ -203,6 +203,28 @@ static void test_wnohang(void)
     sys_sem_close(sem);
 }
 
+static uint8_t thread_stack[16384] __attribute__((aligned(16)));
+static int napper(void *arg)
+{
+    (void)arg;
+    s9_sleep_ns(1000000);
+    return 3;
+}
+
+static void test_thread_is_no_child(void)
+{
+    s9test_note("a thread of ours is not a child process: ECHILD");
+    long t = s9_thread_spawn(napper, NULL, thread_stack, sizeof thread_stack, 0);
+    CHECK_GT(t, 0);
+    int st = 0x66;
+    CHECK_EQ(sys_proc_waitpid(t, &st, 0), -ECHILD);
+    CHECK_EQ(sys_proc_waitpid(t, &st, WNOHANG), -ECHILD);
+    CHECK_EQ(sys_proc_waitpid(-1, &st, 0), -ECHILD); /* no child process at all */
+    CHECK_EQ(st, 0x66);
+    CHECK_EQ(sys_thread_join(t, &st, 0), t);
+    CHECK_EQ(st, 3);
+}
+
 static void test_grandchild(void)
 {
     s9test_note("a grandchild is not our child; the child reaps it; getppid in each");
@@ -257,5 +279,6 @@ int main(void)
     test_order_and_any();
     test_wnohang();
     test_grandchild();
+    test_thread_is_no_child();
     return s9test_done();
 }

@@ -82,3 +82,14 @@ def test_fork_copies_private_and_shares_shared_memory(run_guests):
     (child,) = forked(r, ppid=1)
     assert r.process(child).status == 0
     assert any("shared ones seen" in n for n in notes(r.stdout, "child"))
+
+
+def test_forked_processes_spinning_on_shared_memory_are_preempted(run_guests):
+    # The parent forks inside its first (lone, uncounted) slice, then waits
+    # for the child through a MAP_SHARED page without syscalls.
+    r = run_guests([("proc_forkmem", "spin")], trace=True, timeout=15)
+    assert r.reason == "exited", r.report
+    assert r.status == 0 and b"parent and child got through (waitpid ok, status 0)" in r.stdout
+    assert {e["pid"] for e in r.trace if e["event"] == "preempt"} == {1, 2}
+    again = run_guests([("proc_forkmem", "spin")], trace=True, timeout=15)
+    assert again.trace == r.trace

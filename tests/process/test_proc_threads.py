@@ -119,3 +119,17 @@ def test_cli_trace_names_threads(tmp_path):
     tids = set(re.findall(r"^\[1/(\d+)\] ", text, re.M))
     assert len(tids) >= 6, tids  # the threads' own syscalls are shown as [pid/tid]
     assert "1" not in tids
+
+
+def test_threads_spinning_without_syscalls_are_preempted(run_guests):
+    # README: as soon as a system holds more than one task, every slice is
+    # limited by instruction count, so a task spinning on memory cannot
+    # starve the others. Here the process becomes multi-threaded inside its
+    # first slice (SYS_THREAD_CREATE) and both threads then spin.
+    r = run_guests([("proc_threads", "spin")], trace=True, timeout=15)
+    assert r.reason == "exited", r.report
+    assert r.status == 0 and b"both spinners got through (join ok, status 0, waiter spun: yes)" in r.stdout
+    preempted = {e["tid"] for e in r.trace if e["event"] == "preempt"}
+    assert len(preempted) == 2
+    again = run_guests([("proc_threads", "spin")], trace=True, timeout=15)
+    assert again.trace == r.trace  # preemption points depend on the guest only
