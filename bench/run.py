@@ -1,24 +1,41 @@
-"""Benchmarks (not part of `make test`): `make bench` or
-`.venv/bin/python bench/run.py [--reps N] [--json OUT]`.
+"""Benchmarks, side by side with bare Unicorn, qemu-user and native (not part
+of `make test`): `make bench`, or `.venv/bin/python bench/run.py [--reps N]
+[--json OUT] [--only KEY,...] [--quick]`.
 
-Syscall loop: the syscall_loop guest makes 200k SYS_NULL calls. Measured in
-one run, interleaved, several repetitions:
-  - strat9-emu: System.run() in this process (the emulator alone), and the
-    whole `strat9-emu run` command (Python start-up included);
-  - bare Unicorn: the same ELF with nothing but a raw C-API syscall hook
-    that answers SYS_NULL, through the same argtypes-free C calls as the
-    emulator (the ceiling for anything built on Unicorn).
+Every workload runs under several runners (bench/runners.py) in one run:
+repetitions are interleaved (rep 1 of every workload and runner, then rep
+2, ...; the runner order rotates from one repetition to the next), so that
+drift of the machine hits every runner alike. Printed and written to the
+JSON file (default bench/results.json, git-ignored) and to
+build/bench/results.md: per runner the median, min-max, a derived metric
+and ratios; then the goals, met or not, measured in this same run.
 
-IPC round trip: bench_ipc_client makes 20k SYS_IPC_CALLs to bench_ipc_server
-(recv, reply); the system also holds N-2 bench_idle processes asleep, for
-N = 2, 16 and 128. Reported: median microseconds per round trip.
+Workloads (guest_programs/src/bench_*.c, built by the guest Makefile; the
+ones without Strat9 IPC also built for Linux by bench/Makefile against the
+shim of bench/linux/):
+  crc32        bitwise CRC-32 over 1 MiB, 40 passes (compute, register-bound)
+  crc32-multi  the same, 4 passes, alone and beside an idle process
+               (instruction-counted slices)
+  fib          recursive fib(27), 20 times (calls, pushes, pops)
+  syscall      syscall_loop: 200k SYS_NULL
+  ipc-N        bench_ipc_client -> bench_ipc_server call/reply round trips,
+               with N-2 bench_idle processes asleep, N = 2, 16, 128
+  chan-1m      1M messages through a channel, producer -> consumer (fork)
+  chan-100k    the same with 100k messages, traced and untraced
+  ring         1M 64-byte records through a shared ring, semaphores per
+               batch of 64
+  startup      hello: whole-process wall time
+  rss          VmRSS per guest process with 128 processes (bench/rss.py)
 """
 
 from __future__ import annotations
 
 import argparse
-import ctypes
+import datetime
 import json
+import os
+import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -26,144 +43,329 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
 
-from unicorn import UC_ARCH_X86, UC_HOOK_INSN, UC_MODE_64, Uc  # noqa: E402
-from unicorn import x86_const as X  # noqa: E402
-
-from emu import System, Tracer  # noqa: E402
-from emu import loader  # noqa: E402
-from emu.cpu import EMU_STOP, REG_READ_BATCH, REG_WRITE_BATCH, raw_function  # noqa: E402
+import runners as R  # noqa: E402
+from runners import Context, RunnerError, Workload  # noqa: E402
 
 N_SYSCALLS = 200_000
 N_CALLS = 20_000
 IPC_SYSTEM_SIZES = (2, 16, 128)
+N_CHAN = 1_000_000
+N_CHAN_SMALL = 100_000
+N_RING = 1_000_000
+CRC_PASSES = 40
+FIB_N, FIB_REPS = 27, 20
+RSS_PROCESSES = 128
+
+# Goals of issue 6, checked against this run's medians.
+GOAL_COMPUTE_RATIO = 1.10
+GOAL_SYSCALL_RATE = 400_000
+GOAL_SYSCALL_RATIO = 1.3
+GOAL_IPC_US = 35.0
+GOAL_IPC_SCALE = 1.2
+GOAL_STARTUP_MS = 200.0
+GOAL_TRACE_RATIO = 2.0
+GOAL_RSS_MIB = 8.0
 
 
-def bare_unicorn(path: str, n: int) -> float:
-    """Seconds to run the guest with only a syscall hook (raw C API)."""
-    image = loader.load_elf(path)
-    uc = Uc(UC_ARCH_X86, UC_MODE_64)
-    for seg in image.segments:
-        uc.mem_map(seg.vaddr, len(seg.data), 7)
-        uc.mem_write(seg.vaddr, bytes(seg.data))
-    rsp, stack = loader.build_stack(image, [b"syscall_loop", str(n).encode()], [])
-    uc.mem_map(loader.USER_STACK_BASE, loader.USER_STACK_PAGES * loader.PAGE, 3)
-    uc.mem_write(rsp, stack)
-    uc.reg_write(X.UC_X86_REG_RSP, rsp)
-    uch = uc._uch
-    ids = (ctypes.c_int * 7)(X.UC_X86_REG_RAX, X.UC_X86_REG_RDI, X.UC_X86_REG_RSI, X.UC_X86_REG_RDX,
-                             X.UC_X86_REG_R10, X.UC_X86_REG_R8, X.UC_X86_REG_R9)
-    vals = (ctypes.c_uint64 * 7)()
-    ptrs = (ctypes.c_void_p * 7)(*[ctypes.addressof(vals) + 8 * i for i in range(7)])
-    rax = ctypes.c_uint64()
-
-    out_ids = (ctypes.c_int * 1)(X.UC_X86_REG_RAX)
-    out_ptrs = (ctypes.c_void_p * 1)(ctypes.addressof(rax))
-
-    def on_syscall():
-        REG_READ_BATCH(uch, ids, ptrs, 7)
-        nr = vals[0]
-        if nr in (300, 334):
-            EMU_STOP(uch)
-            return
-        rax.value = 0x57A79 if nr == 0 else vals[3]  # SYS_NULL, or a console write of len bytes
-        REG_WRITE_BATCH(uch, out_ids, out_ptrs, 1)
-
-    cb = ctypes.CFUNCTYPE(None)(on_syscall)
-    h = ctypes.c_size_t()
-    hook_add = raw_function("uc_hook_add")
-    hook_add(uch, ctypes.byref(h), ctypes.c_int(UC_HOOK_INSN), cb, None, ctypes.c_uint64(1), ctypes.c_uint64(0),
-             ctypes.c_int(X.UC_X86_INS_SYSCALL))
-    t = time.perf_counter()
-    uc.emu_start(image.entry, 1 << 63)
-    return time.perf_counter() - t
+def workloads(quick: bool) -> list[Workload]:
+    q = (lambda full, small: small) if quick else (lambda full, small: full)
+    calls = q(N_CALLS, 2000)
+    linux_runners = ["bare", "emu", "emu-cli", "native", "qemu"]
+    ws = [
+        Workload("crc32", "CRC-32 (bitwise), 1 MiB x %d passes" % q(CRC_PASSES, 4),
+                 [("bench_crc32", [str(q(CRC_PASSES, 4))])], linux_runners, 1, "time"),
+        Workload("crc32-multi", "CRC-32, 1 MiB x 4 passes, alone vs beside an idle process",
+                 [("bench_crc32", ["4"])], ["bare", "emu", "emu+idle"], 1, "time"),
+        Workload("fib", "fib(%d) x %d, recursive" % (FIB_N, q(FIB_REPS, 2)),
+                 [("bench_fib", [str(FIB_N), str(q(FIB_REPS, 2))])], linux_runners + ["emu+idle"], 1, "time"),
+        Workload("syscall", "syscall loop: %d SYS_NULL" % q(N_SYSCALLS, 20000),
+                 [("syscall_loop", [str(q(N_SYSCALLS, 20000))])],
+                 ["bare", "emu", "emu-trace", "emu-cli", "emu-cli-trace", "native", "qemu"], q(N_SYSCALLS, 20000),
+                 "rate", "syscall"),
+    ]
+    for n in IPC_SYSTEM_SIZES:
+        ws.append(Workload(f"ipc-{n}", f"IPC call/reply round trip, {n} processes",
+                           [("bench_ipc_server", []), ("bench_ipc_client", [str(calls)])],
+                           ["emu", "emu-trace"] if n == 2 else ["emu"], calls, "latency", "round trip", idle=n - 2))
+    ws += [
+        Workload("chan-1m", "channel stream: %d messages, capacity 64" % q(N_CHAN, 20000),
+                 [("bench_chan_stream", [str(q(N_CHAN, 20000))])], ["emu"], q(N_CHAN, 20000), "rate", "message"),
+        Workload("chan-100k", "channel stream: %d messages, capacity 64" % q(N_CHAN_SMALL, 5000),
+                 [("bench_chan_stream", [str(q(N_CHAN_SMALL, 5000))])], ["emu", "emu-trace"], q(N_CHAN_SMALL, 5000),
+                 "rate", "message"),
+        Workload("ring", "shared ring: %d x 64-byte records, batches of 64" % q(N_RING, 50000),
+                 [("bench_ring_stream", [str(q(N_RING, 50000))])], ["emu", "emu-trace"], q(N_RING, 50000), "rate",
+                 "record"),
+        Workload("startup", "start-up: hello, whole process", [("hello", [])],
+                 ["emu-cli", "emu-cli-trace", "emu-spawn", "python", "python-import", "bare-cli", "native", "qemu"],
+                 1, "time"),
+    ]
+    return ws
 
 
-def emu_inprocess(path: str, n: int, trace_file: str | None = None) -> float:
-    tracer = None
-    out = None
-    if trace_file is not None:
-        out = open(trace_file, "w", encoding="utf-8")
-        tracer = Tracer(jsonl=out, keep=False)
-    system = System(tracer=tracer)
-    system.spawn(path, argv=["syscall_loop", str(n)])
-    t = time.perf_counter()
-    result = system.run()
-    dt = time.perf_counter() - t
-    if out is not None:
-        out.close()
-    assert result.status == 0, result
-    return dt
+# -- machine ------------------------------------------------------------------------
 
 
-def ipc_round_trip(guests: Path, n: int, processes: int) -> float:
-    """Seconds per call/reply round trip in a system of `processes` processes."""
-    system = System()
-    system.spawn(str(guests / "bench_ipc_server.elf"))
-    system.spawn(str(guests / "bench_ipc_client.elf"), argv=["bench_ipc_client", str(n)])
-    for _ in range(processes - 2):
-        system.spawn(str(guests / "bench_idle.elf"))
-    t = time.perf_counter()
-    result = system.run()
-    dt = time.perf_counter() - t
-    assert result.status == 0, result
-    return dt / n
+def _cmd_version(cmd: list[str]) -> str | None:
+    try:
+        out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=30).stdout
+        return out.splitlines()[0].strip() if out else None
+    except (OSError, subprocess.SubprocessError):
+        return None
 
 
-def emu_cli(path: str, n: int, extra: list[str] = ()) -> float:
-    t = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "emu", "run", *extra, "--args", "1", str(n), path], check=True,
-                   cwd=ROOT, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - t
+def machine(qemu: str | None) -> dict:
+    import unicorn
+    model = mhz = None
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name") and model is None:
+                model = line.split(":", 1)[1].strip()
+            if line.startswith("cpu MHz") and mhz is None:
+                mhz = line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    mem = None
+    try:
+        for line in open("/proc/meminfo"):
+            if line.startswith("MemTotal"):
+                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    return {
+        "nproc": os.cpu_count(),
+        "affinity": len(os.sched_getaffinity(0)),
+        "cpu_model": model,
+        "cpu_mhz": mhz,
+        "memory": mem,
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "python_executable": sys.executable,
+        "unicorn": unicorn.__version__,
+        "qemu": _cmd_version([qemu, "--version"]) if qemu else None,
+        "gcc": _cmd_version(["gcc", "--version"]),
+        "loadavg_start": os.getloadavg(),
+    }
+
+
+# -- running --------------------------------------------------------------------------
+
+
+def _norm(w: Workload, out: bytes) -> bytes:
+    if w.key == "startup":  # the pid differs between runners
+        return b"hello from pid N\n" if out.startswith(b"hello from pid ") else out
+    return out
+
+
+NO_GUEST = {"python", "python-import"}  # runners that run no guest: no output to check
+
+
+def run_all(ws: list[Workload], ctx: Context, reps: int, verbose: bool) -> None:
+    for w in ws:
+        w.samples = {r: [] for r in w.runners}
+        w.spawn = {r: [] for r in w.runners}
+    for rep in range(reps):
+        t_rep = time.perf_counter()
+        for w in ws:
+            k = rep % len(w.runners)
+            for r in w.runners[k:] + w.runners[:k]:
+                fn = R.RUNNERS[r][0]
+                dt, out, spawn = fn(ctx, w)
+                w.samples[r].append(dt)
+                if spawn is not None:
+                    w.spawn[r].append(spawn)
+                if r in NO_GUEST:
+                    continue
+                out = _norm(w, out)
+                ref = w.outputs.setdefault("reference", out)
+                if out != ref:
+                    raise RunnerError(f"{w.key}/{r}: output {out!r} differs from {ref!r}")
+                w.outputs[r] = out
+                if verbose:
+                    print(f"    rep {rep + 1} {w.key:12} {r:14} {dt * 1000:10.1f} ms", flush=True)
+        print(f"  repetition {rep + 1}/{reps} done in {time.perf_counter() - t_rep:.1f} s", flush=True)
+
+
+def run_rss(ctx: Context, n: int) -> dict:
+    p = subprocess.run([ctx.python, str(BENCH / "rss.py"), str(ctx.guests), str(n)], cwd=ROOT,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if p.returncode != 0:
+        raise RunnerError(f"rss probe failed: {p.stderr[-1000:]}")
+    return json.loads(p.stdout)
+
+
+# -- reporting ------------------------------------------------------------------------
+
+
+def summarise(w: Workload) -> dict:
+    rows = {}
+    for r, ts in w.samples.items():
+        if not ts:
+            continue
+        med = statistics.median(ts)
+        row = {"label": R.RUNNERS[r][1], "samples_s": ts, "median_s": med, "min_s": min(ts), "max_s": max(ts)}
+        if w.metric == "rate":
+            row["per_s"] = w.ops / med
+        elif w.metric == "latency":
+            row["us_per_op"] = med / w.ops * 1e6
+            row["min_us_per_op"] = min(ts) / w.ops * 1e6
+            row["max_us_per_op"] = max(ts) / w.ops * 1e6
+        if w.spawn.get(r):
+            row["spawn_median_s"] = statistics.median(w.spawn[r])
+        rows[r] = row
+    for ref in ("bare", "native", "qemu"):
+        if ref in rows:
+            for row in rows.values():
+                row[f"x_{ref}"] = row["median_s"] / rows[ref]["median_s"]
+    return {"title": w.title, "ops": w.ops, "unit": w.unit, "metric": w.metric, "runners": rows,
+            "output": w.outputs.get("reference", b"").decode(errors="replace").strip()}
+
+
+def _fmt_time(s: float) -> str:
+    return f"{s * 1000:.1f} ms" if s < 10 else f"{s:.2f} s"
+
+
+def _metric(w: dict, row: dict) -> str:
+    if w["metric"] == "rate":
+        v = row["per_s"]
+        return f"{v / 1e6:.2f} M {w['unit']}s/s" if v >= 1e6 else f"{v / 1e3:.1f} k {w['unit']}s/s"
+    if w["metric"] == "latency":
+        return f"{row['us_per_op']:.1f} us/{w['unit']}"
+    return ""
+
+
+def _ratio(row: dict, key: str) -> str:
+    return f"{row[key]:.2f}x" if key in row else ""
+
+
+def table(results: dict) -> list[str]:
+    lines = ["| workload | runner | median | min-max | metric | x bare | x native | x qemu |",
+             "|---|---|---:|---:|---:|---:|---:|---:|"]
+    for key, w in results["workloads"].items():
+        first = True
+        for r, row in w["runners"].items():
+            name = f"**{key}**: {w['title']}" if first else ""
+            first = False
+            rng = f"{_fmt_time(row['min_s'])}-{_fmt_time(row['max_s'])}"
+            lines.append(f"| {name} | {row['label']} | {_fmt_time(row['median_s'])} | {rng} | {_metric(w, row)} | "
+                         f"{_ratio(row, 'x_bare')} | {_ratio(row, 'x_native')} | {_ratio(row, 'x_qemu')} |")
+    return lines
+
+
+def goals(results: dict) -> list[dict]:
+    W = results["workloads"]
+    out = []
+
+    def goal(name, measured, limit, met, text):
+        out.append({"goal": name, "measured": measured, "limit": limit, "met": bool(met), "text": text})
+
+    def med(k, r):
+        return W[k]["runners"][r]["median_s"]
+
+    for k in ("crc32", "fib"):
+        if k in W and "bare" in W[k]["runners"]:
+            x = med(k, "emu") / med(k, "bare")
+            goal(f"{k}: strat9-emu / bare Unicorn", x, GOAL_COMPUTE_RATIO, x <= GOAL_COMPUTE_RATIO,
+                 f"{x:.2f}x (at most {GOAL_COMPUTE_RATIO:.2f}x)")
+    if "syscall" in W:
+        rate = W["syscall"]["runners"]["emu"]["per_s"]
+        goal("syscall loop: rate", rate, GOAL_SYSCALL_RATE, rate >= GOAL_SYSCALL_RATE,
+             f"{rate / 1e3:.0f} k syscalls/s (at least {GOAL_SYSCALL_RATE / 1e3:.0f} k)")
+        x = med("syscall", "emu") / med("syscall", "bare")
+        goal("syscall loop: strat9-emu / bare Unicorn", x, GOAL_SYSCALL_RATIO, x <= GOAL_SYSCALL_RATIO,
+             f"{x:.2f}x (at most {GOAL_SYSCALL_RATIO:.1f}x)")
+        x = med("syscall", "emu-trace") / med("syscall", "emu")
+        goal("--trace-file / untraced (syscall loop)", x, GOAL_TRACE_RATIO, x <= GOAL_TRACE_RATIO,
+             f"{x:.2f}x (at most {GOAL_TRACE_RATIO:.0f}x)")
+    if "ipc-2" in W:
+        us2 = W["ipc-2"]["runners"]["emu"]["us_per_op"]
+        goal("IPC round trip, 2 processes", us2, GOAL_IPC_US, us2 <= GOAL_IPC_US,
+             f"{us2:.1f} us (at most {GOAL_IPC_US:.0f} us)")
+        big = f"ipc-{IPC_SYSTEM_SIZES[-1]}"
+        if big in W:
+            x = W[big]["runners"]["emu"]["us_per_op"] / us2
+            goal(f"IPC round trip, {IPC_SYSTEM_SIZES[-1]} / 2 processes", x, GOAL_IPC_SCALE, x <= GOAL_IPC_SCALE,
+                 f"{x:.2f}x (at most {GOAL_IPC_SCALE:.1f}x)")
+    if "startup" in W:
+        ms = med("startup", "emu-cli") * 1000
+        goal("start-up of hello, whole process", ms, GOAL_STARTUP_MS, ms <= GOAL_STARTUP_MS,
+             f"{ms:.0f} ms (at most {GOAL_STARTUP_MS:.0f} ms)")
+    if results.get("rss"):
+        mib = results["rss"]["per_guest_peak_mib"]
+        goal(f"RSS per guest, {results['rss']['processes']} processes", mib, GOAL_RSS_MIB, mib <= GOAL_RSS_MIB,
+             f"{mib:.2f} MiB (at most {GOAL_RSS_MIB:.0f} MiB)")
+    return out
+
+
+def render(results: dict) -> list[str]:
+    m = results["machine"]
+    lines = [f"Run {results['started']}, {results['reps']} repetitions, {results['duration_s']:.0f} s; "
+             f"command: `{results['command']}`",
+             f"Machine: {m['nproc']} CPUs ({m['cpu_model']}), Linux {m['kernel']}, Python {m['python']}, "
+             f"Unicorn {m['unicorn']}, {m['qemu'] or 'no qemu-x86_64'}, {m['gcc']}; "
+             f"load average {m['loadavg_start'][0]:.2f} at start, {m['loadavg_end'][0]:.2f} at the end", ""]
+    lines += table(results)
+    if results.get("rss"):
+        r = results["rss"]
+        lines += ["", f"RSS with {r['processes']} processes in one system: baseline {r['baseline_mib']:.1f} MiB, "
+                      f"after spawning {r['after_spawn_mib']:.1f} MiB, peak {r['peak_mib']:.1f} MiB, "
+                      f"after the run {r['after_run_mib']:.1f} MiB: "
+                      f"{r['per_guest_peak_mib']:.2f} MiB per guest at the peak "
+                      f"({r['per_guest_spawned_mib']:.2f} MiB once spawned)."]
+    lines += ["", "| goal | measured | met |", "|---|---|---|"]
+    for g in results["goals"]:
+        lines.append(f"| {g['goal']} | {g['text']} | {'met' if g['met'] else '**not met**'} |")
+    return lines
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--reps", type=int, default=5)
-    ap.add_argument("--json", default=str(ROOT / "bench" / "results.json"))
+    ap.add_argument("--json", default=str(BENCH / "results.json"))
+    ap.add_argument("--markdown", default=str(ROOT / "build" / "bench" / "results.md"))
     ap.add_argument("--guests", default=str(ROOT / "build" / "guests" / "gcc-O2"))
+    ap.add_argument("--only", help="comma-separated workload keys (and 'rss')")
+    ap.add_argument("--quick", action="store_true", help="small sizes, for trying the harness")
+    ap.add_argument("-v", "--verbose", action="store_true", help="print every sample")
     ns = ap.parse_args()
-    path = str(Path(ns.guests) / "syscall_loop.elf")
-    trace_path = str(ROOT / "build" / "bench-trace.jsonl")
-    runners = {
-        "bare unicorn (raw C-API hook)": lambda: bare_unicorn(path, N_SYSCALLS),
-        "strat9-emu System.run()": lambda: emu_inprocess(path, N_SYSCALLS),
-        "strat9-emu System.run() --trace-file": lambda: emu_inprocess(path, N_SYSCALLS, trace_path),
-        "strat9-emu run (whole process)": lambda: emu_cli(path, N_SYSCALLS),
-    }
-    times: dict[str, list[float]] = {k: [] for k in runners}
-    for _ in range(ns.reps):  # interleaved, so drift hits every runner alike
-        for name, fn in runners.items():
-            times[name].append(fn())
-    print(f"syscall loop: {N_SYSCALLS} SYS_NULL calls, {ns.reps} repetitions, median [min-max]")
-    rows = {}
-    for name, ts in times.items():
-        med = statistics.median(ts)
-        rows[name] = {"median_s": med, "min_s": min(ts), "max_s": max(ts), "syscalls_per_s": N_SYSCALLS / med}
-        print(f"  {name:34} {med * 1000:8.1f} ms [{min(ts) * 1000:.1f}-{max(ts) * 1000:.1f}]  "
-              f"{N_SYSCALLS / med / 1000:8.1f} k syscalls/s")
-    base = rows["bare unicorn (raw C-API hook)"]["median_s"]
-    ratio = rows["strat9-emu System.run()"]["median_s"] / base
-    print(f"  strat9-emu / bare unicorn: {ratio:.2f}x")
-    traced = rows["strat9-emu System.run() --trace-file"]["median_s"] / rows["strat9-emu System.run()"]["median_s"]
-    print(f"  --trace-file / untraced: {traced:.2f}x")
 
-    guests = Path(ns.guests)
-    rtt: dict[int, list[float]] = {n: [] for n in IPC_SYSTEM_SIZES}
-    for _ in range(ns.reps):
-        for n in IPC_SYSTEM_SIZES:
-            rtt[n].append(ipc_round_trip(guests, N_CALLS, n))
-    print(f"IPC call/reply round trip: {N_CALLS} calls, {ns.reps} repetitions, median [min-max]")
-    ipc = {}
-    for n, ts in rtt.items():
-        med = statistics.median(ts)
-        ipc[n] = {"median_us": med * 1e6, "min_us": min(ts) * 1e6, "max_us": max(ts) * 1e6}
-        print(f"  {n:4d} processes {med * 1e6:8.1f} us [{min(ts) * 1e6:.1f}-{max(ts) * 1e6:.1f}]"
-              f"  {ipc[n]['median_us'] / (statistics.median(rtt[IPC_SYSTEM_SIZES[0]]) * 1e6):.2f}x of 2")
-    Path(ns.json).write_text(json.dumps({"syscall_loop": rows, "ratio_emu_to_bare": ratio,
-                                         "ratio_trace_file": traced,
-                                         "ipc_round_trip": ipc}, indent=2) + "\n")
+    t0 = time.perf_counter()
+    started = datetime.datetime.now().isoformat(timespec="seconds")
+    subprocess.run(["make", "-s", "--no-print-directory", "-C", str(BENCH)], check=True)
+    qemu = shutil.which("qemu-x86_64")
+    ctx = Context(Path(ns.guests), qemu=qemu)
+    ws = workloads(ns.quick)
+    only = set(ns.only.split(",")) if ns.only else None
+    if only:
+        ws = [w for w in ws if w.key in only]
+    if qemu is None:
+        print("bench: qemu-x86_64 not found (Debian package qemu-user): its runner is skipped", file=sys.stderr)
+        for w in ws:
+            w.runners = [r for r in w.runners if r != "qemu"]
+    results = {"schema": 1, "started": started, "reps": ns.reps,
+               "command": " ".join([Path(sys.executable).name, "bench/run.py", *sys.argv[1:]]),
+               "machine": machine(qemu)}
+    print(f"bench: {len(ws)} workloads, {ns.reps} repetitions, interleaved", flush=True)
+    run_all(ws, ctx, ns.reps, ns.verbose)
+    rss = None
+    if only is None or "rss" in only:
+        samples = [run_rss(ctx, RSS_PROCESSES) for _ in range(1 if ns.quick else 3)]
+        rss = dict(sorted(samples, key=lambda s: s["per_guest_peak_mib"])[len(samples) // 2])  # median probe
+        rss["samples_per_guest_peak_mib"] = [s["per_guest_peak_mib"] for s in samples]
+    results["workloads"] = {w.key: summarise(w) for w in ws}
+    results["rss"] = rss
+    results["machine"]["loadavg_end"] = os.getloadavg()
+    results["duration_s"] = time.perf_counter() - t0
+    results["goals"] = goals(results)
+    lines = render(results)
+    print("\n".join(lines))
+    Path(ns.json).write_text(json.dumps(results, indent=2) + "\n")
+    Path(ns.markdown).parent.mkdir(parents=True, exist_ok=True)
+    Path(ns.markdown).write_text("\n".join(lines) + "\n")
+    print(f"\nbench: written {ns.json} and {ns.markdown}")
     return 0
 
 
