@@ -140,6 +140,9 @@ static void test_placement(void)
     CHECK_EQ(mm(0x70000000, PAGE, RW, PA), 0x70002000);
     CHECK_EQ(mm(0x70001000, PAGE, RW, PA), 0x70003000);
     CHECK_EQ(mm(0x70010000, PAGE, PROT_READ, MAP_SHARED | MAP_ANONYMOUS), 0x70010000);
+    CHECK_EQ(mm(0x7000f000, 2 * PAGE, RW, PA), 0x70011000); /* would overlap 0x70010000 */
+    CHECK_EQ(mm(0x7000f000, PAGE, RW, PA), 0x7000f000);     /* fits below it */
+    CHECK_EQ(mm(0x10000000, PAGE, RW, PA), 0x10000000);     /* a free hint below the mmap base */
     s9test_note("MAP_FIXED maps at the address given");
     CHECK_EQ(mm(0x71000000, 2 * PAGE, RW, PA | MAP_FIXED), 0x71000000);
     CHECK_EQ(nonzero_bytes(0x71000000, 2 * PAGE), 0);
