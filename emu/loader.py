@@ -156,6 +156,9 @@ def _load(path: str, data: bytes) -> Image:
         _fail(path, "static-PIE image does not fit in user space")
     if not static_pie and lo < 0x10000:
         _fail(path, f"segment at {lo:#x} maps the first 64 KiB of the address space")
+    for a0, a1 in spans:  # the stack is mapped after the image, at a fixed place
+        if _page_down(a0) + base < USER_STACK_TOP and _page_up(a1) + base > USER_STACK_BASE:
+            _fail(path, f"segment at {a0:#x} overlaps the user stack ({USER_STACK_BASE:#x}-{USER_STACK_TOP:#x})")
 
     # One image per page run; pages shared by two segments get both permissions.
     pages: dict[int, int] = {}
