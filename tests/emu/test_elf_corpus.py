@@ -73,3 +73,66 @@ def test_segment_over_the_stack_is_a_load_error(tmp_path, offset, memsz):
         System().spawn(str(path))
     status, _, err = run_in_process("run", str(path))
     assert_one_line_error(status, err, path, "overlaps the user stack")
+
+
+# -- the corpus -------------------------------------------------------------------------------
+
+def manifest() -> dict[str, str | None]:
+    return json.loads((CORPUS / "MANIFEST.json").read_text())
+
+
+MANIFEST = manifest()
+MALFORMED = sorted(n for n, reason in MANIFEST.items() if reason is not None)
+VALID = sorted(n for n, reason in MANIFEST.items() if reason is None)
+
+
+def test_corpus_is_what_the_tool_writes():
+    """The committed files are exactly tools/make_elf_corpus.py's output, and
+    the manifest names every file."""
+    assert corpus_tool().main(["--check", str(CORPUS)]) == 0
+    assert sorted(p.name for p in CORPUS.glob("*.elf")) == sorted(MANIFEST)
+    assert len(MALFORMED) >= 60 and VALID == ["base_exec.elf", "base_pie.elf"]
+    assert all(p.stat().st_size < 4096 for p in CORPUS.glob("*.elf"))
+
+
+@pytest.mark.parametrize("name", MALFORMED)
+def test_malformed_elf_one_line_exit_2(name):
+    path = CORPUS / name
+    with pytest.raises(LoadError) as exc:
+        load_elf(str(path))
+    text = str(exc.value)
+    assert "\n" not in text and text.startswith(f"{path}: ") and MANIFEST[name] in text
+    status, out, err = run_in_process("run", str(path))
+    assert out == ""
+    assert_one_line_error(status, err, path, MANIFEST[name])
+
+
+@pytest.mark.parametrize("name", VALID)
+def test_valid_bases_run(name):
+    status, out, err = run_in_process("run", str(CORPUS / name))
+    assert (status, out, err) == (0, "ok\n", "")
+
+
+def test_bad_file_after_a_good_one_runs_nothing():
+    good, bad = CORPUS / "base_exec.elf", CORPUS / "interp.elf"
+    status, out, err = run_in_process("run", str(good), str(bad))
+    assert out == ""
+    assert_one_line_error(status, err, bad, MANIFEST["interp.elf"])
+
+
+# A sample run as a user runs it: `python -m emu run FILE`, in parallel.
+CLI_SAMPLE = ["empty.elf", "class32.elf", "machine_arm.elf", "interp.elf", "no_load.elf", "filesz_gt_memsz.elf",
+              "memsz_huge.elf", "overlap_partial.elf", "vaddr_wraps.elf", "entry_outside.elf",
+              "segment_on_stack.elf", "pie_reloc_type.elf", "base_exec.elf"]
+
+
+def test_cli_subprocess_sample():
+    procs = {name: subprocess.Popen([sys.executable, "-m", "emu", "run", str(CORPUS / name)], cwd=ROOT,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE) for name in CLI_SAMPLE}
+    for name, p in procs.items():
+        out, err = p.communicate(timeout=120)
+        if MANIFEST[name] is None:
+            assert (p.returncode, out, err) == (0, b"ok\n", b""), err.decode()
+        else:
+            assert out == b""
+            assert_one_line_error(p.returncode, err.decode(), CORPUS / name, MANIFEST[name])
