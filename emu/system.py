@@ -138,7 +138,10 @@ class System:
         sites = []
         for seg in image.segments:
             if seg.prot & 4:
-                sites += privileged_sites(bytes(seg.data), seg.vaddr)
+                # Zero bytes (bss) decode as `add [rax], al`: sweep up to the last
+                # non-zero byte, plus the longest instruction that can start before it.
+                code = bytes(seg.data)
+                sites += privileged_sites(code[:len(code.rstrip(b"\0")) + 15], seg.vaddr)
         cpu.hook_privileged(sites)
         proc = self.kernel.spawn_process(cpu.mem, name or os.path.basename(path), admin=admin)
         task = proc.main_task

@@ -11,6 +11,7 @@ import json
 import struct
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -73,6 +74,30 @@ def test_segment_over_the_stack_is_a_load_error(tmp_path, offset, memsz):
         System().spawn(str(path))
     status, _, err = run_in_process("run", str(path))
     assert_one_line_error(status, err, path, "overlaps the user stack")
+
+
+
+def test_huge_zero_filled_code_segment_spawns_quickly(tmp_path):
+    """The privileged-instruction sweep disassembled every byte of an
+    executable segment, bss included: a 300-byte image declaring 64 MiB of
+    executable memory took about a minute to spawn (1 GiB: a quarter of an
+    hour). A privileged instruction right before the zeros is still caught."""
+    tool = corpus_tool()
+    ex = tool.base_exec()
+    text, data = tool.get_phdr(ex, 0), tool.get_phdr(ex, 1)
+    at = text[5] - len(tool.MESSAGE)  # the message ends the text segment's file bytes
+    blob = bytearray(tool.put(ex, tool.E_ENTRY, "<Q", text[3] + at))
+    blob[at:at + 3] = b"\xe4\x00\x00"  # in al, 0 (#GP at CPL 3), then zeros
+    blob = tool.edit_phdr(bytes(blob), 0, memsz=64 << 20)
+    blob = tool.edit_phdr(blob, 1, vaddr=0x1000_0000 + (data[3] & 0xFFF))
+    path = tmp_path / "big_bss_code.elf"
+    path.write_bytes(blob)
+    start = time.monotonic()
+    system = System()
+    system.spawn(str(path))
+    assert time.monotonic() - start < 10
+    r = system.run()
+    assert r.status == 128 + 11 and "privileged instruction" in r.processes[0].report
 
 
 # -- the corpus -------------------------------------------------------------------------------
