@@ -17,7 +17,7 @@ import sys
 
 from kernel_model.limits import Limits
 
-from .loader import LoadError
+from .loader import LoadError, load_elf
 from .system import EXIT_USAGE, System
 
 EPILOG = """exit status: 0 all tasks exited 0; N the exit code of the lowest-pid failing
@@ -106,6 +106,11 @@ def _execute(ns, argv: dict[int, list[str]], jsonl_path: str | None, keep: bool)
     """Build the system from the options, run it; (result, None) or (None, exit status)."""
     from .trace import Tracer
 
+    try:  # every file usable before anything is traced or run
+        for path in ns.elfs:
+            load_elf(path)
+    except LoadError as e:
+        return None, _usage(str(e))
     files = []
     try:
         tracer = None

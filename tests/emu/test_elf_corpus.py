@@ -138,11 +138,20 @@ def test_valid_bases_run(name):
     assert (status, out, err) == (0, "ok\n", "")
 
 
-def test_bad_file_after_a_good_one_runs_nothing():
+@pytest.mark.parametrize("option", [None, "--trace", "--trace-file", "--trace-out", "record"])
+def test_bad_file_after_a_good_one_runs_and_traces_nothing(tmp_path, option):
+    """With a trace, the first process's start was traced before the second
+    file was found unusable: a second stderr line with --trace, a JSONL
+    file with a header, a process_start and no run_end with --trace-file."""
     good, bad = CORPUS / "base_exec.elf", CORPUS / "interp.elf"
-    status, out, err = run_in_process("run", str(good), str(bad))
+    out_file = tmp_path / "trace.out"
+    opts = {None: ["run"], "--trace": ["run", "--trace"], "--trace-file": ["run", "--trace-file", str(out_file)],
+            "--trace-out": ["run", "--trace", "--trace-out", str(out_file)],
+            "record": ["record", "--golden", str(out_file)]}[option]
+    status, out, err = run_in_process(*opts, str(good), str(bad))
     assert out == ""
     assert_one_line_error(status, err, bad, MANIFEST["interp.elf"])
+    assert not out_file.exists()
 
 
 # A sample run as a user runs it: `python -m emu run FILE`, in parallel.
