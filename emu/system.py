@@ -271,6 +271,7 @@ class System:
     def start_thread(self, task: Task, entry: int, stack_top: int, arg0: int, tls: int) -> None:
         task.cpu = ThreadStart(entry, stack_top, arg0, tls)
         self.runq.append(task)
+        self._end_uncounted_slice(task.process.pid)
         if self.tracer is not None:
             self.tracer.thread_start(task, entry)
 
@@ -288,8 +289,17 @@ class System:
         ccpu.task = child.main_task
         self.cpus[child.pid] = ccpu
         self.runq.append(child.main_task)
+        self._end_uncounted_slice(parent.process.pid)
         if self.tracer is not None:
             self.tracer.process_start(child, None, None)
+
+    def _end_uncounted_slice(self, pid: int) -> None:
+        """A lone task just made a second one: end its slice after this
+        syscall, so that the next one is instruction-counted (a task that
+        now spins on shared memory must not starve the new one)."""
+        cpu = self.cpus[pid]
+        if not cpu.counted:
+            cpu.stop_at = 0
 
     def get_fs_base(self, task: Task) -> int:
         return self.cpus[task.process.pid].uc.reg_read(X.UC_X86_REG_FS_BASE)

@@ -218,8 +218,8 @@ class Tracer:
             return  # the fault event says it
         if proc.alive:  # one thread of a process that goes on
             self._emit({"event": "thread_exit", "pid": proc.pid, "tid": task.tid, "code": task.exit_code})
-        elif task is proc.main_task or all(not t.alive for t in proc.tasks):
-            self._emit({"event": "exit", "pid": proc.pid, "tid": task.tid, "code": task.exit_code})
+        elif all(not t.alive for t in proc.tasks):  # the last of its tasks: one exit event
+            self._emit({"event": "exit", "pid": proc.pid, "tid": proc.pid, "code": task.exit_code})
 
     def fault(self, task, fault) -> None:
         self._emit({"event": "fault", "pid": task.process.pid, "tid": task.tid, "signal": fault.signal,

@@ -410,7 +410,9 @@ long s9_sleep_ns(int64_t ns);
 int64_t s9_now_ns(void);
 
 /* Start a thread running fn(arg) on [stack, stack + stack_size); fn's
- * return value becomes the thread's exit code (SYS_THREAD_EXIT). Returns
+ * return value becomes the thread's exit code (SYS_THREAD_EXIT). It must be
+ * 0..INT32_MAX: the kernel refuses other codes with EINVAL, and the thread
+ * then dies on the trampoline's ud2 (SIGILL for the process). Returns
  * the tid or -errno. Uses crt0's s9_thread_entry trampoline, which keeps
  * the SysV stack alignment that a bare C function entry would not get. */
 long s9_thread_spawn(int (*fn)(void *), void *arg, void *stack, size_t stack_size, uint64_t tls);
