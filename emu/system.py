@@ -14,7 +14,6 @@ counting, at full speed. `exact` counts even a lone task and allows
 from __future__ import annotations
 
 import os
-import sys
 import threading
 import time
 import traceback

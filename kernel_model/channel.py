@@ -9,71 +9,21 @@ drains queued messages first). Flags are not interpreted: no handle transfer.
 
 from __future__ import annotations
 
-from collections import deque
-
 from . import capabilities as caps
-from .capabilities import READABLE, WRITABLE, KernelObject, Perm, ResourceType
+from .capabilities import Perm, ResourceType
 from .errno import Errno, SyscallError
-from .message import IpcMessage, read_message, write_message
-from .wait import Block, WaitQueue
+from .message import MessageQueue, read_message, write_message
+from .wait import Block
 
 MIN_CAPACITY = 1
 MAX_CAPACITY = 1024
 CHANNEL_PERMS = Perm.READ | Perm.WRITE | Perm.GRANT
 
 
-class Channel(KernelObject):
+class Channel(MessageQueue):
     rtype = ResourceType.CHANNEL
     kind = "channel"
-
-    def __init__(self, k, capacity: int):
-        super().__init__(k)
-        self.capacity = capacity
-        self.queue: deque[IpcMessage] = deque()
-        self.send_waitq = WaitQueue(self)
-        self.recv_waitq = WaitQueue(self)
-        k.channels[self.id] = self
-
-    def poll(self, handle) -> int:
-        if self.destroyed:
-            raise SyscallError(Errno.EPIPE)
-        events = 0
-        if handle.has(Perm.READ) and self.queue:
-            events |= READABLE
-        if handle.has(Perm.WRITE) and len(self.queue) < self.capacity:
-            events |= WRITABLE
-        if events == 0 and not handle.perms & (Perm.READ | Perm.WRITE):
-            raise SyscallError(Errno.EPERM)
-        return events
-
-    def destroy(self, k) -> None:
-        if self.destroyed:
-            return
-        self.destroyed = True
-        k.channels.pop(self.id, None)
-        self.send_waitq.wake_all(k)
-        self.recv_waitq.wake_all(k)
-        self.state_changed(k)
-
-    def try_push(self, k, msg: IpcMessage) -> bool:
-        if self.destroyed:
-            raise SyscallError(Errno.EPIPE)
-        if len(self.queue) >= self.capacity:
-            return False
-        self.queue.append(msg)
-        self.recv_waitq.wake_one(k)
-        self.state_changed(k)
-        return True
-
-    def try_pop(self, k) -> IpcMessage | None:
-        if self.queue:
-            msg = self.queue.popleft()
-            self.send_waitq.wake_one(k)
-            self.state_changed(k)
-            return msg
-        if self.destroyed:
-            raise SyscallError(Errno.EPIPE)
-        return None
+    registry = "channels"
 
 
 def init_kernel(k) -> None:

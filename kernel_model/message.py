@@ -7,10 +7,13 @@ The kernel reads and writes it unaligned, as whole 64-byte copies.
 from __future__ import annotations
 
 import struct
+from collections import deque
 from dataclasses import dataclass, field
 
-from .errno import Errno
+from .capabilities import READABLE, WRITABLE, KernelObject, Perm
+from .errno import Errno, SyscallError
 from .memory import read_user, write_user
+from .wait import WaitQueue
 
 MSG_SIZE = 64
 PAYLOAD_SIZE = 48
@@ -55,3 +58,63 @@ def read_message(mem, addr: int) -> IpcMessage:
 def write_message(mem, addr: int, msg: IpcMessage) -> None:
     """Copy a message out to guest memory; EFAULT unless all 64 bytes are writable."""
     write_user(mem, addr, msg.pack())
+
+
+class MessageQueue(KernelObject):
+    """A bounded FIFO of messages with its blocked senders and receivers: what
+    ports and channels have in common. `registry` names the kernel's dict of
+    live objects of the kind; a destroyed queue leaves it."""
+
+    registry = ""
+
+    def __init__(self, k, capacity: int):
+        super().__init__(k)
+        self.capacity = capacity
+        self.queue: deque[IpcMessage] = deque()
+        self.send_waitq = WaitQueue(self)  # senders waiting for room
+        self.recv_waitq = WaitQueue(self)  # receivers waiting for a message
+        getattr(k, self.registry)[self.id] = self
+
+    def poll(self, handle) -> int:
+        if self.destroyed:
+            raise SyscallError(Errno.EPIPE)
+        events = 0
+        if handle.has(Perm.READ) and self.queue:
+            events |= READABLE
+        if handle.has(Perm.WRITE) and len(self.queue) < self.capacity:
+            events |= WRITABLE
+        if events == 0 and not handle.perms & (Perm.READ | Perm.WRITE):
+            raise SyscallError(Errno.EPERM)
+        return events
+
+    def destroy(self, k) -> None:
+        if self.destroyed:
+            return
+        self.destroyed = True
+        getattr(k, self.registry).pop(self.id, None)
+        self.send_waitq.wake_all(k)
+        self.recv_waitq.wake_all(k)
+        self.state_changed(k)
+
+    def try_push(self, k, msg: IpcMessage) -> bool:
+        """Queue msg; False when full; EPIPE when destroyed."""
+        if self.destroyed:
+            raise SyscallError(Errno.EPIPE)
+        if len(self.queue) >= self.capacity:
+            return False
+        self.queue.append(msg)
+        self.recv_waitq.wake_one(k)
+        self.state_changed(k)
+        return True
+
+    def try_pop(self, k) -> IpcMessage | None:
+        """The oldest message; None when empty; EPIPE when destroyed and empty
+        (a receiver drains what is queued first)."""
+        if self.queue:
+            msg = self.queue.popleft()
+            self.send_waitq.wake_one(k)
+            self.state_changed(k)
+            return msg
+        if self.destroyed:
+            raise SyscallError(Errno.EPIPE)
+        return None

@@ -10,77 +10,29 @@ call through a handle still naming it fails with EBADF ("port gone").
 
 from __future__ import annotations
 
-from collections import deque
-
 from . import capabilities as caps
 from . import reply
-from .capabilities import READABLE, WRITABLE, KernelObject, Perm, ResourceType
+from .capabilities import Perm, ResourceType
 from .errno import Errno, SyscallError
-from .message import IpcMessage, error_reply, read_message, write_message
-from .wait import Block, WaitQueue
+from .message import IpcMessage, MessageQueue, error_reply, read_message, write_message
+from .wait import Block
 
 PORT_QUEUE_CAPACITY = 16
 
 
-class Port(KernelObject):
+class Port(MessageQueue):
     rtype = ResourceType.IPC_PORT
     kind = "port"
+    registry = "ports"
 
     def __init__(self, k, owner_tid: int):
-        super().__init__(k)
+        super().__init__(k, PORT_QUEUE_CAPACITY)
         self.owner = owner_tid
-        self.queue: deque[IpcMessage] = deque()
-        self.send_waitq = WaitQueue(self)  # senders waiting for room
-        self.recv_waitq = WaitQueue(self)  # receivers waiting for a message
-        k.ports[self.id] = self
-
-    def poll(self, handle) -> int:
-        if self.destroyed:
-            raise SyscallError(Errno.EPIPE)
-        events = 0
-        if handle.has(Perm.READ) and self.queue:
-            events |= READABLE
-        if handle.has(Perm.WRITE) and len(self.queue) < PORT_QUEUE_CAPACITY:
-            events |= WRITABLE
-        if events == 0 and not handle.perms & (Perm.READ | Perm.WRITE):
-            raise SyscallError(Errno.EPERM)
-        return events
 
     def on_last_handle(self, k, closer_tid):
         # Destroyed on its last close only when the closer is its owner.
         if closer_tid == self.owner:
             self.destroy(k)
-
-    def destroy(self, k) -> None:
-        if self.destroyed:
-            return
-        self.destroyed = True
-        k.ports.pop(self.id, None)
-        self.send_waitq.wake_all(k)
-        self.recv_waitq.wake_all(k)
-        self.state_changed(k)
-
-    def try_push(self, k, msg: IpcMessage) -> bool:
-        """Queue msg; False when full; EPIPE when destroyed."""
-        if self.destroyed:
-            raise SyscallError(Errno.EPIPE)
-        if len(self.queue) >= PORT_QUEUE_CAPACITY:
-            return False
-        self.queue.append(msg)
-        self.recv_waitq.wake_one(k)
-        self.state_changed(k)
-        return True
-
-    def try_pop(self, k) -> IpcMessage | None:
-        """The oldest message; None when empty; EPIPE when destroyed and empty."""
-        if self.queue:
-            msg = self.queue.popleft()
-            self.send_waitq.wake_one(k)
-            self.state_changed(k)
-            return msg
-        if self.destroyed:
-            raise SyscallError(Errno.EPIPE)
-        return None
 
 
 def init_kernel(k) -> None:

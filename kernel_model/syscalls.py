@@ -12,7 +12,7 @@ contract: ENOSYS, like gVisor's table of unsupported calls).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 
 
