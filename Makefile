@@ -48,7 +48,6 @@ soak: guests
 bench: guests
 	@command -v qemu-x86_64 >/dev/null 2>&1 || { apt-get update && apt-get install -y qemu-user; } || \
 	  echo "bench: could not install qemu-user; the qemu-x86_64 runner is skipped" >&2
-	$(MAKE) --no-print-directory -C bench
 	$(VPY) bench/run.py $(BENCH_ARGS)
 
 clean:

@@ -166,27 +166,30 @@ NO_GUEST = {"python", "python-import"}  # runners that run no guest: no output t
 def run_all(ws: list[Workload], ctx: Context, reps: int, verbose: bool) -> None:
     for w in ws:
         w.samples = {r: [] for r in w.runners}
+        w.cpu = {r: [] for r in w.runners}
         w.spawn = {r: [] for r in w.runners}
     for rep in range(reps):
         t_rep = time.perf_counter()
         for w in ws:
             k = rep % len(w.runners)
             for r in w.runners[k:] + w.runners[:k]:
-                fn = R.RUNNERS[r][0]
-                dt, out, spawn = fn(ctx, w)
-                w.samples[r].append(dt)
-                if spawn is not None:
-                    w.spawn[r].append(spawn)
+                sample = R.RUNNERS[r][0](ctx, w)
+                w.samples[r].append(sample.wall)
+                w.cpu[r].append(sample.cpu)
+                if sample.spawn is not None:
+                    w.spawn[r].append(sample.spawn)
+                if verbose:
+                    print(f"    rep {rep + 1} {w.key:12} {r:14} {sample.wall * 1000:10.1f} ms "
+                          f"(CPU {sample.cpu * 1000:.1f} ms)", flush=True)
                 if r in NO_GUEST:
                     continue
-                out = _norm(w, out)
+                out = _norm(w, sample.stdout)
                 ref = w.outputs.setdefault("reference", out)
                 if out != ref:
                     raise RunnerError(f"{w.key}/{r}: output {out!r} differs from {ref!r}")
                 w.outputs[r] = out
-                if verbose:
-                    print(f"    rep {rep + 1} {w.key:12} {r:14} {dt * 1000:10.1f} ms", flush=True)
-        print(f"  repetition {rep + 1}/{reps} done in {time.perf_counter() - t_rep:.1f} s", flush=True)
+        print(f"  repetition {rep + 1}/{reps} done in {time.perf_counter() - t_rep:.1f} s "
+              f"(load average {os.getloadavg()[0]:.2f})", flush=True)
 
 
 def run_rss(ctx: Context, n: int) -> dict:
@@ -206,7 +209,9 @@ def summarise(w: Workload) -> dict:
         if not ts:
             continue
         med = statistics.median(ts)
-        row = {"label": R.RUNNERS[r][1], "samples_s": ts, "median_s": med, "min_s": min(ts), "max_s": max(ts)}
+        cpu = w.cpu[r]
+        row = {"label": R.RUNNERS[r][1], "samples_s": ts, "median_s": med, "min_s": min(ts), "max_s": max(ts),
+               "cpu_samples_s": cpu, "cpu_median_s": statistics.median(cpu)}
         if w.metric == "rate":
             row["per_s"] = w.ops / med
         elif w.metric == "latency":
@@ -220,6 +225,7 @@ def summarise(w: Workload) -> dict:
         if ref in rows:
             for row in rows.values():
                 row[f"x_{ref}"] = row["median_s"] / rows[ref]["median_s"]
+                row[f"cpu_x_{ref}"] = row["cpu_median_s"] / rows[ref]["cpu_median_s"]
     return {"title": w.title, "ops": w.ops, "unit": w.unit, "metric": w.metric, "runners": rows,
             "output": w.outputs.get("reference", b"").decode(errors="replace").strip()}
 
@@ -242,61 +248,68 @@ def _ratio(row: dict, key: str) -> str:
 
 
 def table(results: dict) -> list[str]:
-    lines = ["| workload | runner | median | min-max | metric | x bare | x native | x qemu |",
-             "|---|---|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| workload | runner | median | min-max | CPU time | metric | x bare | x native | x qemu |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for key, w in results["workloads"].items():
         first = True
         for r, row in w["runners"].items():
             name = f"**{key}**: {w['title']}" if first else ""
             first = False
             rng = f"{_fmt_time(row['min_s'])}-{_fmt_time(row['max_s'])}"
-            lines.append(f"| {name} | {row['label']} | {_fmt_time(row['median_s'])} | {rng} | {_metric(w, row)} | "
+            lines.append(f"| {name} | {row['label']} | {_fmt_time(row['median_s'])} | {rng} | "
+                         f"{_fmt_time(row['cpu_median_s'])} | {_metric(w, row)} | "
                          f"{_ratio(row, 'x_bare')} | {_ratio(row, 'x_native')} | {_ratio(row, 'x_qemu')} |")
     return lines
 
 
 def goals(results: dict) -> list[dict]:
+    """Each goal on the wall-time medians of this run (met or not), with the
+    same figure on CPU-time medians beside it: on a shared machine the two
+    differ by the time other programs took the CPU."""
     W = results["workloads"]
     out = []
 
-    def goal(name, measured, limit, met, text):
-        out.append({"goal": name, "measured": measured, "limit": limit, "met": bool(met), "text": text})
+    def goal(name, measured, cpu_measured, limit, higher_is_better, fmt):
+        def ok(v):
+            return v >= limit if higher_is_better else v <= limit
+        out.append({"goal": name, "measured": measured, "measured_cpu": cpu_measured, "limit": limit,
+                    "met": bool(ok(measured)), "met_cpu": bool(ok(cpu_measured)),
+                    "text": f"{fmt(measured)} (CPU time: {fmt(cpu_measured)}); limit {fmt(limit)}"})
 
-    def med(k, r):
-        return W[k]["runners"][r]["median_s"]
+    def t(k, r, cpu=False):
+        return W[k]["runners"][r]["cpu_median_s" if cpu else "median_s"]
+
+    def ratio(x):
+        return f"{x:.2f}x"
 
     for k in ("crc32", "fib"):
         if k in W and "bare" in W[k]["runners"]:
-            x = med(k, "emu") / med(k, "bare")
-            goal(f"{k}: strat9-emu / bare Unicorn", x, GOAL_COMPUTE_RATIO, x <= GOAL_COMPUTE_RATIO,
-                 f"{x:.2f}x (at most {GOAL_COMPUTE_RATIO:.2f}x)")
+            goal(f"{k}: strat9-emu / bare Unicorn", t(k, "emu") / t(k, "bare"),
+                 t(k, "emu", True) / t(k, "bare", True), GOAL_COMPUTE_RATIO, False, ratio)
     if "syscall" in W:
-        rate = W["syscall"]["runners"]["emu"]["per_s"]
-        goal("syscall loop: rate", rate, GOAL_SYSCALL_RATE, rate >= GOAL_SYSCALL_RATE,
-             f"{rate / 1e3:.0f} k syscalls/s (at least {GOAL_SYSCALL_RATE / 1e3:.0f} k)")
-        x = med("syscall", "emu") / med("syscall", "bare")
-        goal("syscall loop: strat9-emu / bare Unicorn", x, GOAL_SYSCALL_RATIO, x <= GOAL_SYSCALL_RATIO,
-             f"{x:.2f}x (at most {GOAL_SYSCALL_RATIO:.1f}x)")
-        x = med("syscall", "emu-trace") / med("syscall", "emu")
-        goal("--trace-file / untraced (syscall loop)", x, GOAL_TRACE_RATIO, x <= GOAL_TRACE_RATIO,
-             f"{x:.2f}x (at most {GOAL_TRACE_RATIO:.0f}x)")
+        n = W["syscall"]["ops"]
+        goal("syscall loop: syscalls/s", n / t("syscall", "emu"), n / t("syscall", "emu", True), GOAL_SYSCALL_RATE,
+             True, lambda v: f"{v / 1e3:.0f} k/s")
+        goal("syscall loop: strat9-emu / bare Unicorn", t("syscall", "emu") / t("syscall", "bare"),
+             t("syscall", "emu", True) / t("syscall", "bare", True), GOAL_SYSCALL_RATIO, False, ratio)
+        goal("--trace-file / untraced (syscall loop)", t("syscall", "emu-trace") / t("syscall", "emu"),
+             t("syscall", "emu-trace", True) / t("syscall", "emu", True), GOAL_TRACE_RATIO, False, ratio)
     if "ipc-2" in W:
-        us2 = W["ipc-2"]["runners"]["emu"]["us_per_op"]
-        goal("IPC round trip, 2 processes", us2, GOAL_IPC_US, us2 <= GOAL_IPC_US,
-             f"{us2:.1f} us (at most {GOAL_IPC_US:.0f} us)")
+        n = W["ipc-2"]["ops"]
+        goal("IPC round trip, 2 processes", t("ipc-2", "emu") / n * 1e6, t("ipc-2", "emu", True) / n * 1e6,
+             GOAL_IPC_US, False, lambda v: f"{v:.1f} us")
         big = f"ipc-{IPC_SYSTEM_SIZES[-1]}"
         if big in W:
-            x = W[big]["runners"]["emu"]["us_per_op"] / us2
-            goal(f"IPC round trip, {IPC_SYSTEM_SIZES[-1]} / 2 processes", x, GOAL_IPC_SCALE, x <= GOAL_IPC_SCALE,
-                 f"{x:.2f}x (at most {GOAL_IPC_SCALE:.1f}x)")
+            goal(f"IPC round trip, {IPC_SYSTEM_SIZES[-1]} / 2 processes", t(big, "emu") / t("ipc-2", "emu"),
+                 t(big, "emu", True) / t("ipc-2", "emu", True), GOAL_IPC_SCALE, False, ratio)
     if "startup" in W:
-        ms = med("startup", "emu-cli") * 1000
-        goal("start-up of hello, whole process", ms, GOAL_STARTUP_MS, ms <= GOAL_STARTUP_MS,
-             f"{ms:.0f} ms (at most {GOAL_STARTUP_MS:.0f} ms)")
+        goal("start-up of hello, whole process", t("startup", "emu-cli") * 1000, t("startup", "emu-cli", True) * 1000,
+             GOAL_STARTUP_MS, False, lambda v: f"{v:.0f} ms")
     if results.get("rss"):
         mib = results["rss"]["per_guest_peak_mib"]
-        goal(f"RSS per guest, {results['rss']['processes']} processes", mib, GOAL_RSS_MIB, mib <= GOAL_RSS_MIB,
-             f"{mib:.2f} MiB (at most {GOAL_RSS_MIB:.0f} MiB)")
+        out.append({"goal": f"RSS per guest, {results['rss']['processes']} processes", "measured": mib,
+                    "measured_cpu": None, "limit": GOAL_RSS_MIB, "met": mib <= GOAL_RSS_MIB,
+                    "met_cpu": mib <= GOAL_RSS_MIB, "text": f"{mib:.2f} MiB; limit {GOAL_RSS_MIB:.0f} MiB"})
     return out
 
 
@@ -315,9 +328,12 @@ def render(results: dict) -> list[str]:
                       f"after the run {r['after_run_mib']:.1f} MiB: "
                       f"{r['per_guest_peak_mib']:.2f} MiB per guest at the peak "
                       f"({r['per_guest_spawned_mib']:.2f} MiB once spawned)."]
-    lines += ["", "| goal | measured | met |", "|---|---|---|"]
+    lines += ["", "| goal | measured (median wall time; CPU time) | met |", "|---|---|---|"]
     for g in results["goals"]:
-        lines.append(f"| {g['goal']} | {g['text']} | {'met' if g['met'] else '**not met**'} |")
+        verdict = "met" if g["met"] else "**not met**"
+        if g["met_cpu"] != g["met"]:
+            verdict += " (on CPU time: " + ("met" if g["met_cpu"] else "not met") + ")"
+        lines.append(f"| {g['goal']} | {g['text']} | {verdict} |")
     return lines
 
 

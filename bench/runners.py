@@ -1,8 +1,8 @@
 """The runners of the benchmark: one function per way of running a workload.
 
-Each returns (seconds, stdout bytes) for one execution, and raises
-RunnerError when the run failed (non-zero status, wrong output). What is
-timed:
+Each returns a Sample for one execution (wall seconds, CPU seconds, the
+guest's stdout, spawn seconds) and raises RunnerError when the run failed
+(non-zero status). What is timed:
 
   in-process runners (`bare`, `emu`, `emu+idle`, `emu-trace`): only the
       run itself (uc_emu_start, System.run()), in this Python process;
@@ -10,12 +10,15 @@ timed:
   whole-process runners (`emu-cli`, `emu-cli-trace`, `bare-cli`, `python`,
       `native`, `qemu`): wall time from fork to exit of the child,
       interpreter start-up and imports included.
+CPU time is this process's (time.process_time) for in-process runners and
+the child's user + system time (RUSAGE_CHILDREN) for whole-process ones:
+unlike wall time it does not grow when another program takes the CPU.
 """
 
 from __future__ import annotations
 
 import gc
-import os
+import resource
 import subprocess
 import sys
 import time
@@ -41,6 +44,14 @@ class RunnerError(Exception):
 
 
 @dataclass
+class Sample:
+    wall: float
+    cpu: float
+    stdout: bytes
+    spawn: float | None = None
+
+
+@dataclass
 class Workload:
     key: str
     title: str
@@ -53,6 +64,7 @@ class Workload:
     idle: int = 0  # bench_idle processes added to the system
     note: str = ""
     samples: dict[str, list[float]] = field(default_factory=dict)
+    cpu: dict[str, list[float]] = field(default_factory=dict)
     spawn: dict[str, list[float]] = field(default_factory=dict)
     outputs: dict[str, bytes] = field(default_factory=dict)
 
@@ -77,72 +89,79 @@ def _system(ctx: Context, w: Workload, tracer=None, extra_idle: int = 0) -> tupl
     return system, time.perf_counter() - t
 
 
-def _run_system(system: System) -> tuple[float, bytes]:
+def _run_system(system: System, spawn: float) -> Sample:
     gc.collect()
+    c = time.process_time()
     t = time.perf_counter()
     result = system.run()
     dt = time.perf_counter() - t
+    dc = time.process_time() - c
     if result.status != 0:
         raise RunnerError(f"status {result.status} ({result.reason}) {result.report} {result.stderr[-500:]!r}")
-    return dt, result.stdout
+    return Sample(dt, dc, result.stdout, spawn)
 
 
-def run_emu(ctx: Context, w: Workload) -> tuple[float, bytes, float]:
-    system, spawn = _system(ctx, w)
-    dt, out = _run_system(system)
-    return dt, out, spawn
+def run_emu(ctx: Context, w: Workload) -> Sample:
+    return _run_system(*_system(ctx, w))
 
 
-def run_emu_idle(ctx: Context, w: Workload) -> tuple[float, bytes, float]:
+def run_emu_idle(ctx: Context, w: Workload) -> Sample:
     """The same plus one bench_idle process asleep: the system has two
     tasks, so the workload runs in instruction-counted slices."""
-    system, spawn = _system(ctx, w, extra_idle=1)
-    dt, out = _run_system(system)
-    return dt, out, spawn
+    return _run_system(*_system(ctx, w, extra_idle=1))
 
 
-def run_emu_trace(ctx: Context, w: Workload) -> tuple[float, bytes, float]:
+def run_emu_trace(ctx: Context, w: Workload) -> Sample:
     TRACE_PATH.parent.mkdir(parents=True, exist_ok=True)
     with open(TRACE_PATH, "w", encoding="utf-8") as out:
-        system, spawn = _system(ctx, w, tracer=Tracer(jsonl=out, keep=False))
-        dt, stdout = _run_system(system)
-    return dt, stdout, spawn
+        return _run_system(*_system(ctx, w, tracer=Tracer(jsonl=out, keep=False)))
 
 
-def run_emu_spawn_and_run(ctx: Context, w: Workload) -> tuple[float, bytes, float]:
+def run_emu_spawn_and_run(ctx: Context, w: Workload) -> Sample:
     """System(), spawn and run, all timed: start-up without the interpreter."""
     gc.collect()
+    c = time.process_time()
     t = time.perf_counter()
     system, spawn = _system(ctx, w)
     result = system.run()
     dt = time.perf_counter() - t
+    dc = time.process_time() - c
     if result.status != 0:
         raise RunnerError(f"status {result.status}")
-    return dt, result.stdout, spawn
+    return Sample(dt, dc, result.stdout, spawn)
 
 
-def run_bare(ctx: Context, w: Workload) -> tuple[float, bytes, float]:
+def run_bare(ctx: Context, w: Workload) -> Sample:
     (name, args), = w.procs
     gc.collect()
     t = time.perf_counter()
     bare = BareRun(str(ctx.guests / f"{name}.elf"), [name, *args])
     spawn = time.perf_counter() - t
+    c = time.process_time()
     dt = bare.run()
+    dc = time.process_time() - c
     if bare.exit_code != 0:
         raise RunnerError(f"exit code {bare.exit_code}")
-    return dt, bytes(bare.stdout), spawn
+    return Sample(dt, dc, bytes(bare.stdout), spawn)
 
 
 # -- whole process ------------------------------------------------------------------
 
 
-def _process(cmd: list[str], cwd: Path = ROOT) -> tuple[float, bytes]:
+def _child_cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def _process(cmd: list[str], cwd: Path = ROOT) -> Sample:
+    c = _child_cpu()
     t = time.perf_counter()
     p = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     dt = time.perf_counter() - t
+    dc = _child_cpu() - c
     if p.returncode != 0:
         raise RunnerError(f"{' '.join(cmd)}: exit status {p.returncode}: {p.stderr[-500:]!r}")
-    return dt, p.stdout
+    return Sample(dt, dc, p.stdout)
 
 
 def _single(w: Workload) -> tuple[str, list[str]]:
@@ -151,7 +170,7 @@ def _single(w: Workload) -> tuple[str, list[str]]:
     return w.procs[0]
 
 
-def run_emu_cli(ctx: Context, w: Workload, trace: bool = False) -> tuple[float, bytes, None]:
+def run_emu_cli(ctx: Context, w: Workload, trace: bool = False) -> Sample:
     name, args = _single(w)
     cmd = [ctx.python, "-m", "emu", "run"]
     if trace:
@@ -160,38 +179,38 @@ def run_emu_cli(ctx: Context, w: Workload, trace: bool = False) -> tuple[float, 
     if args:
         cmd += ["--args", "1", " ".join(args)]
     cmd.append(str(ctx.guests / f"{name}.elf"))
-    return (*_process(cmd), None)
+    return _process(cmd)
 
 
-def run_emu_cli_trace(ctx: Context, w: Workload) -> tuple[float, bytes, None]:
+def run_emu_cli_trace(ctx: Context, w: Workload) -> Sample:
     return run_emu_cli(ctx, w, trace=True)
 
 
-def run_bare_cli(ctx: Context, w: Workload) -> tuple[float, bytes, None]:
+def run_bare_cli(ctx: Context, w: Workload) -> Sample:
     name, args = _single(w)
-    return (*_process([ctx.python, str(BENCH / "bare.py"), str(ctx.guests / f"{name}.elf"), *args]), None)
+    return _process([ctx.python, str(BENCH / "bare.py"), str(ctx.guests / f"{name}.elf"), *args])
 
 
-def run_python(ctx: Context, w: Workload) -> tuple[float, bytes, None]:
+def run_python(ctx: Context, w: Workload) -> Sample:
     """The interpreter alone: the floor of every Python runner's start-up."""
-    return (*_process([ctx.python, "-c", "pass"]), None)
+    return _process([ctx.python, "-c", "pass"])
 
 
-def run_python_import(ctx: Context, w: Workload) -> tuple[float, bytes, None]:
+def run_python_import(ctx: Context, w: Workload) -> Sample:
     """The interpreter and the imports of `strat9-emu run`, nothing run."""
-    return (*_process([ctx.python, "-c", "import emu.cli"]), None)
+    return _process([ctx.python, "-c", "import emu.cli"])
 
 
-def run_native(ctx: Context, w: Workload) -> tuple[float, bytes, None]:
+def run_native(ctx: Context, w: Workload) -> Sample:
     name, args = _single(w)
-    return (*_process([str(LINUX_DIR / (w.linux or name)), *args]), None)
+    return _process([str(LINUX_DIR / (w.linux or name)), *args])
 
 
-def run_qemu(ctx: Context, w: Workload) -> tuple[float, bytes, None]:
+def run_qemu(ctx: Context, w: Workload) -> Sample:
     name, args = _single(w)
     if ctx.qemu is None:
         raise RunnerError("qemu-x86_64 not installed")
-    return (*_process([ctx.qemu, str(LINUX_DIR / (w.linux or name)), *args]), None)
+    return _process([ctx.qemu, str(LINUX_DIR / (w.linux or name)), *args])
 
 
 # name -> (function, label, in-process?)
