@@ -197,10 +197,17 @@ def add(k, proc, handle: Handle) -> None:
     handle.obj.refs += 1
 
 
-def insert(k, proc, obj: KernelObject, perms: int) -> int:
-    """Put a new handle to `obj` into `proc`'s table; return its id."""
+def insert(k, proc, obj: KernelObject, perms: int, new: bool = True) -> int:
+    """Put a new handle to `obj` into `proc`'s table; return its id. When the
+    table is full (ENOMEM) an object made for this handle (`new`) is
+    destroyed again: nothing could ever name it."""
     h = Handle(new_cap_id(k), perms, obj)
-    add(k, proc, h)
+    try:
+        add(k, proc, h)
+    except SyscallError:
+        if new:
+            obj.destroy(k)
+        raise
     return h.id
 
 

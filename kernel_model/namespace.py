@@ -146,5 +146,5 @@ def sys_ipc_connect(k, task, path_ptr, path_len, *_):
     port = k.ports.get(port_id)
     if port is None:
         raise SyscallError(Errno.EBADF)
-    return caps.insert(k, task.process, port, caps.PERM_RW)
+    return caps.insert(k, task.process, port, caps.PERM_RW, new=False)
 
