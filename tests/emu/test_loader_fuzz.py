@@ -19,7 +19,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -94,7 +93,8 @@ def mutation(draw, data: bytes):
     if kind in ("flip", "set_byte"):
         pos = draw(st.integers(0, n - 1) | st.integers(0, min(n, 512) - 1))
         val = draw(st.integers(1, 255) if kind == "flip" else st.integers(0, 255))
-        return f"{kind} {pos} {val:#x}", lambda b: b[:pos] + bytes([(b[pos] ^ val) if kind == "flip" else val]) + b[pos + 1:]
+        new = (lambda old: old ^ val) if kind == "flip" else (lambda old: val)
+        return f"{kind} {pos} {val:#x}", lambda b: b[:pos] + bytes([new(b[pos])]) + b[pos + 1:]
     if kind == "ehdr":
         off, fmt = draw(st.sampled_from(EHDR_FIELDS))
         val = draw(field_value(fmt))
@@ -195,7 +195,8 @@ def check_mutant(data: bytes, path: str) -> str:
     return f"ran: {r.reason}" + (f", signal {r.processes[0].signal}" if r.processes[0].signal else "")
 
 
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=EXAMPLES, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(case=mutant())
 def test_mutated_elf_is_refused_in_one_line_or_runs_cleanly(case):
     name, steps, data = case
