@@ -1,6 +1,7 @@
 # make demo : set up .venv, build the guests, run the multi-process demo
 # make test : set up .venv, build the guests, run the whole test suite
 # make bench: the benchmarks (not part of make test)
+# make fuzz : a long fuzzing session (not part of make test)
 
 PYTHON ?= python3
 VENV := .venv
@@ -12,7 +13,7 @@ GUESTS := build/guests/$(TOOLCHAIN)$(OPT)
 
 MATRIX := gcc/-O0 gcc/-O2 clang/-O0 clang/-O2
 
-.PHONY: all setup guests guests-matrix demo test bench soak clean distclean
+.PHONY: all setup guests guests-matrix demo test bench soak fuzz clean distclean
 
 all: guests
 
@@ -42,6 +43,12 @@ test: guests guests-matrix
 # 1,000,000 messages through a port, a channel and a shared ring (not in make test).
 soak: guests
 	$(VPY) tools/soak.py 1000000
+
+# A long fuzzing session (not in make test): the guest syscall fuzzer with many
+# seeds and large counts, the kernel-model fuzzer, the loader mutations and the
+# malformed-ELF corpus (tools/fuzz.py; e.g. FUZZ_ARGS="--seeds 1000 --cells gcc-O2,clang-O0").
+fuzz: guests
+	$(VPY) tools/fuzz.py $(FUZZ_ARGS)
 
 # The benchmarks compare with qemu-user (Debian package qemu-user): installed
 # with apt-get when missing (root), else run.py skips that runner.
