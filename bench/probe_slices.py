@@ -14,6 +14,11 @@ runner three ways:
                  build/bench/probe_block.so against the loaded libunicorn):
                  one call per translation block, which could count blocks
                  and stop the slice deterministically.
+Then the same question on strat9-emu itself: a few multi-task workloads
+as they are, and with instruction counting switched off by monkeypatching
+System._others_alive in this process only (what counting would cost if it
+were enabled only while another task is runnable; with virtual time, no
+task can become runnable while the running one makes no syscall).
 Not part of `make bench`; prints medians of N repetitions.
 """
 
@@ -31,6 +36,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bare import EMU_START, HOOK_ADD, NEVER, BareRun  # noqa: E402
+sys.path.insert(0, str(ROOT))
+import gc  # noqa: E402
+
+from emu import System  # noqa: E402
 from unicorn import UC_HOOK_BLOCK  # noqa: E402
 from unicorn import x86_const as X  # noqa: E402
 from unicorn.unicorn_py3.unicorn import uclib  # noqa: E402
@@ -92,6 +101,27 @@ def count_slices(name, args, slice_insns: int = 200_000) -> float:
     return time.perf_counter() - t
 
 
+EMU_WORKLOADS = {
+    "crc32 x 4 + idle process": [("bench_crc32", ["4"]), ("bench_idle", [])],
+    "ipc-2, 20k calls": [("bench_ipc_server", []), ("bench_ipc_client", ["20000"])],
+    "ipc-128, 20k calls": [("bench_ipc_server", []), ("bench_ipc_client", ["20000"])] + [("bench_idle", [])] * 126,
+    "chan, 50k messages": [("bench_chan_stream", ["50000"])],
+    "ring, 200k records": [("bench_ring_stream", ["200000"])],
+}
+
+
+def emu_run(procs) -> float:
+    system = System()
+    for name, args in procs:
+        system.spawn(guest(name), argv=[name, *args])
+    gc.collect()
+    t = time.perf_counter()
+    result = system.run()
+    dt = time.perf_counter() - t
+    assert result.status == 0, (result.status, result.report)
+    return dt
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=3)
@@ -109,6 +139,21 @@ def main() -> int:
         cells = [f"{k} {statistics.median(v) * 1000:.0f} ms ({statistics.median(v) / base:.2f}x)"
                  for k, v in res.items()]
         print(f"{name} {' '.join(args)}: " + "; ".join(cells) + f"; {blocks} blocks executed")
+    others_alive = System._others_alive
+    res2: dict[tuple[str, str], list[float]] = {}
+    try:
+        for _ in range(ns.reps):
+            for mode in ("counted (as is)", "counting off"):
+                System._others_alive = others_alive if mode == "counted (as is)" else (lambda self, task: False)
+                for key, procs in EMU_WORKLOADS.items():
+                    res2.setdefault((key, mode), []).append(emu_run(procs))
+    finally:
+        System._others_alive = others_alive
+    print("strat9-emu System.run(), median of N:")
+    for key in EMU_WORKLOADS:
+        a = statistics.median(res2[(key, "counted (as is)")])
+        b = statistics.median(res2[(key, "counting off")])
+        print(f"  {key:26} counted {a * 1000:8.1f} ms | counting off {b * 1000:8.1f} ms | {a / b:.2f}x")
     return 0
 
 
