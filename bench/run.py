@@ -173,7 +173,14 @@ def run_all(ws: list[Workload], ctx: Context, reps: int, verbose: bool) -> None:
         for w in ws:
             k = rep % len(w.runners)
             for r in w.runners[k:] + w.runners[:k]:
-                sample = R.RUNNERS[r][0](ctx, w)
+                if r in w.failed:
+                    continue
+                try:
+                    sample = R.RUNNERS[r][0](ctx, w)
+                except (RunnerError, OSError) as e:  # recorded, the other runners go on
+                    w.failed[r] = str(e)
+                    print(f"bench: {w.key}/{r} failed: {e}", file=sys.stderr, flush=True)
+                    continue
                 w.samples[r].append(sample.wall)
                 w.cpu[r].append(sample.cpu)
                 if sample.spawn is not None:
@@ -186,7 +193,8 @@ def run_all(ws: list[Workload], ctx: Context, reps: int, verbose: bool) -> None:
                 out = _norm(w, sample.stdout)
                 ref = w.outputs.setdefault("reference", out)
                 if out != ref:
-                    raise RunnerError(f"{w.key}/{r}: output {out!r} differs from {ref!r}")
+                    w.failed[r] = f"output {out!r} differs from {ref!r}"
+                    print(f"bench: {w.key}/{r}: {w.failed[r]}", file=sys.stderr, flush=True)
                 w.outputs[r] = out
         print(f"  repetition {rep + 1}/{reps} done in {time.perf_counter() - t_rep:.1f} s "
               f"(load average {os.getloadavg()[0]:.2f})", flush=True)
@@ -226,7 +234,9 @@ def summarise(w: Workload) -> dict:
             for row in rows.values():
                 row[f"x_{ref}"] = row["median_s"] / rows[ref]["median_s"]
                 row[f"cpu_x_{ref}"] = row["cpu_median_s"] / rows[ref]["cpu_median_s"]
-    return {"title": w.title, "ops": w.ops, "unit": w.unit, "metric": w.metric, "runners": rows,
+    for r in w.failed:
+        rows.pop(r, None)
+    return {"title": w.title, "ops": w.ops, "unit": w.unit, "metric": w.metric, "runners": rows, "failed": w.failed,
             "output": w.outputs.get("reference", b"").decode(errors="replace").strip()}
 
 
@@ -272,12 +282,19 @@ def goals(results: dict) -> list[dict]:
     def goal(name, measured, cpu_measured, limit, higher_is_better, fmt):
         def ok(v):
             return v >= limit if higher_is_better else v <= limit
+        if measured != measured:  # NaN: a runner it needs failed
+            out.append({"goal": name, "measured": None, "measured_cpu": None, "limit": limit, "met": False,
+                        "met_cpu": False, "text": "not measured (a runner failed)"})
+            return
         out.append({"goal": name, "measured": measured, "measured_cpu": cpu_measured, "limit": limit,
                     "met": bool(ok(measured)), "met_cpu": bool(ok(cpu_measured)),
                     "text": f"{fmt(measured)} (CPU time: {fmt(cpu_measured)}); limit {fmt(limit)}"})
 
     def t(k, r, cpu=False):
-        return W[k]["runners"][r]["cpu_median_s" if cpu else "median_s"]
+        row = W[k]["runners"].get(r)
+        if row is None:  # the runner failed: the goal cannot be judged
+            return float("nan")
+        return row["cpu_median_s" if cpu else "median_s"]
 
     def ratio(x):
         return f"{x:.2f}x"
@@ -321,6 +338,9 @@ def render(results: dict) -> list[str]:
              f"Unicorn {m['unicorn']}, {m['qemu'] or 'no qemu-x86_64'}, {m['gcc']}; "
              f"load average {m['loadavg_start'][0]:.2f} at start, {m['loadavg_end'][0]:.2f} at the end", ""]
     lines += table(results)
+    for key, w in results["workloads"].items():
+        for r, err in w.get("failed", {}).items():
+            lines.append(f"\n**{key} / {r} failed**: {err}")
     if results.get("rss"):
         r = results["rss"]
         lines += ["", f"RSS with {r['processes']} processes in one system: baseline {r['baseline_mib']:.1f} MiB, "
@@ -382,6 +402,10 @@ def main() -> int:
     Path(ns.markdown).parent.mkdir(parents=True, exist_ok=True)
     Path(ns.markdown).write_text("\n".join(lines) + "\n")
     print(f"\nbench: written {ns.json} and {ns.markdown}")
+    failed = [f"{w.key}/{r}: {e}" for w in ws for r, e in w.failed.items()]
+    if failed:
+        print("bench: FAILED runners:\n  " + "\n  ".join(failed), file=sys.stderr)
+        return 1
     return 0
 
 

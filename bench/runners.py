@@ -67,6 +67,7 @@ class Workload:
     cpu: dict[str, list[float]] = field(default_factory=dict)
     spawn: dict[str, list[float]] = field(default_factory=dict)
     outputs: dict[str, bytes] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)  # runner -> why it failed
 
 
 @dataclass
