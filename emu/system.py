@@ -34,7 +34,7 @@ from .address_space import MemoryBudget
 from .console import Console
 from .loader import LoadError
 from .cpu import CPU, ThreadStart, privileged_sites
-from .faults import SIGILL, SIGSEGV, SIGBUS, VECTOR_NAMES, VECTOR_SIGNAL, Fault, format_report
+from .faults import SIGILL, SIGSEGV, SIGBUS, SIGNAL_NAMES, VECTOR_NAMES, VECTOR_SIGNAL, Fault, format_report
 
 EXIT_TIMEOUT = 124
 EXIT_DEADLOCK = 125
@@ -446,17 +446,23 @@ class System:
     # -- reports --------------------------------------------------------------------------
 
     def _task_line(self, t: Task) -> str:
-        what = t.block.what if t.state is TaskState.BLOCKED and t.block else t.state.value
+        sig = t.process.signal
+        if t.alive:
+            what = t.block.what if t.state is TaskState.BLOCKED and t.block else t.state.value
+        elif sig is not None and t.exit_code == 128 + sig:
+            what = f"killed by {SIGNAL_NAMES.get(sig, f'signal {sig}')}"
+        else:
+            what = f"exited with {t.exit_code}"
         return f"  task {t.tid} (pid {t.process.pid}, {t.process.name}): {what}"
 
     def _deadlock_report(self) -> str:
         lines = ["strat9-emu: deadlock: every live task is blocked and no timer is pending"]
-        lines += [self._task_line(t) for t in self.kernel.tasks.values() if t.alive]
+        lines += [self._task_line(t) for t in self.kernel.tasks.values()]  # the ended ones too
         return "\n".join(lines)
 
     def _limit_report(self, why: str) -> str:
         lines = [f"strat9-emu: stopped: {why}"]
-        lines += [self._task_line(t) for t in self.kernel.tasks.values() if t.alive]
+        lines += [self._task_line(t) for t in self.kernel.tasks.values()]  # the ended ones too
         return "\n".join(lines)
 
     def _result(self, reason: str, report: str) -> RunResult:
