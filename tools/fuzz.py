@@ -4,8 +4,9 @@ Four stages, each a longer version of a suite test:
 
 1. guests: guest_programs/src/fuzz_syscalls.c under the emulator, one run
    per seed, 1 to 5 fuzzer processes together (some unprivileged), with the
-   text and JSONL trace formatters on every fourth run; every run must exit
-   0 (no anomaly, deadlock, limit or internal error);
+   text and JSONL trace formatters on every fourth run and --exact
+   instruction accounting on every eighth; every run must exit 0 (no
+   anomaly, deadlock, limit or internal error);
 2. model: the random driver of tests/kernel_model/test_fuzz_dispatch.py
    (Kernel.dispatch on fake memory, invariants after every step);
 3. hypothesis: the loader mutation test and the kernel state machine with
@@ -50,11 +51,11 @@ def guest_config(seed: int, index: int, cells: list[str]) -> tuple[str, int, lis
     return cells[index % len(cells)], nprocs, unprivileged
 
 
-def replay_command(cell: str, seed: int, count: int, nprocs: int, unprivileged: list[int]) -> str:
+def replay_command(cell: str, seed: int, count: int, nprocs: int, unprivileged: list[int], exact: bool) -> str:
     elf = f"build/guests/{cell}/fuzz_syscalls.elf"
     args = " ".join(f"--args {i} '{seed} {count} {nprocs}'" for i in range(1, nprocs + 1))
-    unpriv = " ".join(f"--unprivileged {k}" for k in unprivileged)
-    return f"python -m emu run --timeout 600 {unpriv} {args} {' '.join([elf] * nprocs)}".replace("  ", " ")
+    opts = " ".join([f"--unprivileged {k}" for k in unprivileged] + (["--exact --max-insns 50000000"] if exact else []))
+    return f"python -m emu run --timeout 600 {opts} {args} {' '.join([elf] * nprocs)}".replace("  ", " ")
 
 
 def run_guest(job: tuple) -> tuple[int, str | None, int]:
@@ -65,7 +66,8 @@ def run_guest(job: tuple) -> tuple[int, str | None, int]:
     cell, nprocs, unprivileged = guest_config(seed, index, cells)
     elf = ROOT / "build" / "guests" / cell / "fuzz_syscalls.elf"
     tracer = Tracer(text=_Null(), jsonl=_Null(), keep=False) if index % 4 == 0 else None
-    system = System(tracer=tracer, timeout=600)
+    exact = index % 8 == 3
+    system = System(tracer=tracer, timeout=600, exact=exact, max_insns=50_000_000 if exact else None)
     for i in range(1, nprocs + 1):
         system.spawn(str(elf), argv=["fuzz_syscalls", str(seed), str(count), str(nprocs)], admin=i not in unprivileged)
     r = system.run()
@@ -75,7 +77,8 @@ def run_guest(job: tuple) -> tuple[int, str | None, int]:
     if r.reason != "exited" or r.status != 0 or "anomaly" in out:
         lines = [ln for ln in out.splitlines() if "anomaly" in ln][:5]
         why = f"{r.reason}, status {r.status}\n{r.report}\n" + "\n".join(lines)
-        return seed, f"{why}\n  replay: {replay_command(cell, seed, count, nprocs, unprivileged)}", r.syscalls
+        replay = replay_command(cell, seed, count, nprocs, unprivileged, exact)
+        return seed, f"{why}\n  replay: {replay}", r.syscalls
     return seed, None, r.syscalls
 
 
