@@ -94,3 +94,24 @@ def test_three_runs_are_byte_identical(tmp_path):
     header = json.loads(lines[0])
     assert header["schema"] == "strat9-trace" and header["version"] == 1
     assert all("seq" in json.loads(ln) for ln in lines[1:])
+
+
+def test_jsonl_fast_path_writes_the_same_bytes(tmp_path):
+    """A JSONL-only trace writes plain syscall lines without building events;
+    with a text trace too, every line goes through the event dicts: same file."""
+    import io
+
+    from emu import System, Tracer
+    from tests.conftest import guest as path_of
+
+    files = []
+    for text in (None, io.StringIO()):
+        out = io.StringIO()
+        system = System(tracer=Tracer(text=text, jsonl=out, keep=False))
+        for name, args in (("syscalls_basic", []), ("demo_ipc_server", []), ("demo_ipc_client", []),
+                           ("demo_ipc_sharer", []), ("exit_code", ["5"])):
+            system.spawn(path_of(name), argv=[name, *args])
+        system.run()
+        files.append(out.getvalue())
+    assert files[0] == files[1]
+    assert files[0].count("\n") > 200
