@@ -8,6 +8,8 @@ reason; the CLI prints it and exits 2.
 from __future__ import annotations
 
 import io
+import os
+import stat
 import struct
 from dataclasses import dataclass, field
 
@@ -77,6 +79,9 @@ def load_elf(path: str, data: bytes | None = None) -> Image:
     """Parse and lay out an executable; LoadError for anything unusable."""
     if data is None:
         try:
+            mode = os.stat(path).st_mode
+            if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):  # a FIFO or a device: may block or never end
+                raise LoadError(f"{path}: cannot read: not a regular file")
             with open(path, "rb") as f:
                 data = f.read(MAX_IMAGE_BYTES + 1)
         except OSError as e:

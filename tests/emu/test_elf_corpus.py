@@ -8,6 +8,7 @@ import contextlib
 import importlib.util
 import io
 import json
+import os
 import struct
 import subprocess
 import sys
@@ -98,6 +99,20 @@ def test_huge_zero_filled_code_segment_spawns_quickly(tmp_path):
     assert time.monotonic() - start < 10
     r = system.run()
     assert r.status == 128 + 11 and "privileged instruction" in r.processes[0].report
+
+
+
+@pytest.mark.parametrize("kind", ["fifo", "/dev/zero"])
+def test_special_files_are_refused_at_once(tmp_path, kind):
+    """A FIFO blocked the loader for ever (open waits for a writer); from
+    /dev/zero it read 1 GiB before finding no ELF magic."""
+    if kind == "fifo":
+        path = tmp_path / "pipe.elf"
+        os.mkfifo(path)
+    else:
+        path = Path(kind)
+    p = subprocess.run([sys.executable, "-m", "emu", "run", str(path)], cwd=ROOT, capture_output=True, timeout=30)
+    assert_one_line_error(p.returncode, p.stderr.decode(), path, "cannot read: not a regular file")
 
 
 # -- the corpus -------------------------------------------------------------------------------
