@@ -3,8 +3,9 @@
 Exit status of `run` (and `record`): 0 when every task exited 0; else the
 exit code of the lowest-pid process that failed (1 if its code is 0 modulo
 256), or 128 + signal if it faulted; 124 when a time or instruction limit
-stopped the run; 125 on deadlock; 2 for usage errors and unusable input
-files; 3 for an internal error of the emulator. `check`: 0 when the run
+stopped the run; 125 on deadlock; 2 for usage errors, unusable input
+files and trace outputs that could not be written; 3 for an internal error
+of the emulator. `check`: 0 when the run
 matches the golden trace, 1 when it diverges, 2 for usage errors.
 """
 
@@ -22,7 +23,8 @@ from .system import EXIT_USAGE, System
 
 EPILOG = """exit status: 0 all tasks exited 0; N the exit code of the lowest-pid failing
 process; 128+S killed by signal S (SIGSEGV 11, SIGILL 4, SIGBUS 7, SIGFPE 8);
-124 time or instruction limit; 125 deadlock; 2 usage error or unusable ELF."""
+124 time or instruction limit; 125 deadlock; 2 usage error, unusable ELF or
+unwritable trace output."""
 CHECK_EPILOG = """exit status: 0 the run matches the golden trace; 1 it diverges (the first
 divergence is printed); 2 usage error, unusable ELF or unreadable golden file."""
 
@@ -102,6 +104,30 @@ def _process_args(ns) -> dict[int, list[str]] | str:
     return argv
 
 
+class _TraceOutput:
+    """A trace output file whose write errors (a full disk, ...) stop the
+    writing, not the run; `error` says what went wrong, for the exit status."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.error = None
+        self._f = open(path, "w", encoding="utf-8")
+
+    def write(self, text: str) -> int:
+        if self.error is None:
+            try:
+                self._f.write(text)
+            except OSError as e:
+                self.error = e.strerror
+        return len(text)
+
+    def close(self) -> None:
+        try:
+            self._f.close()
+        except OSError as e:
+            self.error = self.error or e.strerror
+
+
 def _execute(ns, argv: dict[int, list[str]], jsonl_path: str | None, keep: bool):
     """Build the system from the options, run it; (result, None) or (None, exit status)."""
     from .trace import Tracer
@@ -117,13 +143,13 @@ def _execute(ns, argv: dict[int, list[str]], jsonl_path: str | None, keep: bool)
         if ns.trace or ns.trace_out or jsonl_path or keep:
             text = None
             if ns.trace_out:
-                text = open(ns.trace_out, "w", encoding="utf-8")
+                text = _TraceOutput(ns.trace_out)
                 files.append(text)
             elif ns.trace:
                 text = sys.stderr
             jsonl = None
             if jsonl_path:
-                jsonl = open(jsonl_path, "w", encoding="utf-8")
+                jsonl = _TraceOutput(jsonl_path)
                 files.append(jsonl)
             config = {"exact": ns.exact, "unprivileged": sorted(ns.unprivileged), "max_insns": ns.max_insns,
                       "processes": [[os.path.basename(p)] + argv.get(i, []) for i, p in enumerate(ns.elfs, 1)]}
@@ -140,12 +166,16 @@ def _execute(ns, argv: dict[int, list[str]], jsonl_path: str | None, keep: bool)
         if ns.insn_trace:
             from .insn_trace import attach_insn_trace
             attach_insn_trace(system, ns.insn_trace, ns.insn_trace_limit, sys.stderr)
-        return system.run(), None
+        outcome = system.run(), None
     except LoadError as e:
-        return None, _usage(str(e))
+        outcome = None, _usage(str(e))
     finally:
         for f in files:
             f.close()
+    failed = [f for f in files if f.error]
+    for f in failed:
+        _usage(f"cannot write trace output {f.path}: {f.error}")
+    return (None, EXIT_USAGE) if failed else outcome
 
 
 def cmd_run(ns) -> int:

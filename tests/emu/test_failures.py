@@ -199,3 +199,19 @@ def test_internal_error_status_report_and_complete_trace(tmp_path):
     assert "strat9-emu: internal error (a bug in the emulator)" in err and "simulated bug" in err
     events = check_jsonl(trace)
     assert events[-1] == {**events[-1], "reason": "internal", "status": 3}
+
+
+# -- the trace output fails in the middle of the run ----------------------------------------------
+
+@pytest.mark.parametrize("opts", [["run", "--trace-file", "/dev/full"], ["run", "--trace", "--trace-out", "/dev/full"],
+                                  ["record", "--golden", "/dev/full"]], ids=["jsonl", "text", "golden"])
+def test_unwritable_trace_output(opts):
+    """A full disk under the trace output: the write error escaped from the
+    syscall hook as an internal error (status 3), then again from run_end
+    and from close: tracebacks. Now the run goes on without the trace and
+    ends with one line and status 2."""
+    p = run_cli(*opts, "--args", "1", "5 600", guest("fuzz_syscalls"))
+    err = no_traceback(p)
+    assert p.returncode == 2, err
+    assert err.strip().splitlines() == ["strat9-emu: cannot write trace output /dev/full: No space left on device"]
+    assert b"seed 5: " in p.stdout and b" 0 anomalies" in p.stdout  # the run itself went on
