@@ -93,6 +93,10 @@ def _process_args(ns) -> dict[int, list[str]] | str:
             return f"--args {k}: {e}"
     if ns.max_insns is not None and not ns.exact:
         return "--max-insns needs --exact"
+    if ns.max_insns is not None and ns.max_insns <= 0:
+        return "--max-insns must be positive"
+    if ns.insn_trace is not None and ns.insn_trace != "all" and not ns.insn_trace.isdigit():
+        return f"--insn-trace {ns.insn_trace}: a pid, or nothing for every process"
     if ns.timeout is not None and ns.timeout <= 0:
         return "--timeout must be positive"
     ns.limits = Limits()

@@ -74,7 +74,8 @@ def test_trace_lines_decode_arguments_and_errors():
 
 def test_usage_errors_exit_2():
     for args in ([], ["run"], ["run", "--timeout", "0", guest("hello")], ["run", "--unprivileged", "3",
-                 guest("hello")], ["run", "--max-insns", "10", guest("hello")], ["bogus"]):
+                 guest("hello")], ["run", "--max-insns", "10", guest("hello")], ["bogus"],
+                 ["run", "--exact", "--max-insns", "0", guest("hello")], ["run", "--insn-trace", "abc", guest("hello")]):
         p = run_cli(*args)
         assert p.returncode == 2, (args, p.stderr.decode())
         assert b"Traceback" not in p.stderr
