@@ -277,7 +277,12 @@ class System:
     def fork(self, parent: Task, child: Process) -> None:
         pcpu = self.cpus[parent.process.pid]
         ccpu = CPU(self)
-        pcpu.mem.copy_into(ccpu.mem)
+        try:
+            pcpu.mem.copy_into(ccpu.mem)
+        except SyscallError:  # over a memory limit: nothing of the child may stay counted
+            self.memory.used -= ccpu.mem.mapped_bytes
+            ccpu.close()
+            raise
         ccpu.hook_privileged(pcpu.priv_sites)
         ccpu.copy_registers_from(pcpu)
         ret_rip, rflags = pcpu.syscall_return()

@@ -45,3 +45,15 @@ def test_exited_processes_give_their_slots_and_memory_back(run_guests):
     # Room for about three processes at once, 50 forks one after the other.
     r = run_guests([("limit_floods", "seqforks")], limits=Limits(processes=3, system_memory=512 << 10))
     assert r.status == 0 and r.stdout == b"seqforks: 50\n"
+
+
+def test_a_fork_over_the_memory_limit_fails_and_leaves_nothing_counted():
+    from emu import System
+
+    # Room for one process, not two: the fork fails with ENOMEM, and once the
+    # parent has exited nothing is left counted against the system.
+    system = System(limits=Limits(system_memory=256 << 10))
+    system.spawn(guest("limit_floods"), argv=["limit_floods", "forks"])
+    r = system.run()
+    assert r.status == 0 and r.stdout == b"forks: 0 before ENOMEM\n"
+    assert system.memory.used == 0
