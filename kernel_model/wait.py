@@ -30,8 +30,9 @@ class WaitQueue:
             kernel.wake(self.waiters[0])
 
     def wake_all(self, kernel) -> None:
-        for task in list(self.waiters):
-            kernel.wake(task)
+        if self.waiters:  # usually empty: called on every queue change
+            for task in list(self.waiters):
+                kernel.wake(task)
 
 
 class Block:
