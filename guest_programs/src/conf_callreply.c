@@ -13,6 +13,7 @@
  */
 #include "strat9.h"
 #include "s9test.h"
+#include "s9conf.h"
 
 #define BAD_HIGH ((void *)0xdead0000UL)
 extern const unsigned char __ehdr_start[];
@@ -55,38 +56,6 @@ static int text_is(const IpcMessage *m, const char *text)
         if (m->payload[i])
             return 0;
     return 1;
-}
-
-static long info_type(long h)
-{
-    HandleInfo hi = {0, 0, 0};
-    long r = sys_handle_info(h, &hi);
-    return r < 0 ? r : (long)hi.resource_type;
-}
-
-static long info_perms(long h)
-{
-    HandleInfo hi = {0, 0, 0};
-    long r = sys_handle_info(h, &hi);
-    return r < 0 ? r : (long)hi.permissions;
-}
-
-static long info_resource(long h)
-{
-    HandleInfo hi = {0, 0, 0};
-    long r = sys_handle_info(h, &hi);
-    return r < 0 ? r : (long)hi.resource;
-}
-
-static long connect_retry(const char *path, size_t len)
-{
-    long h = -ENOENT;
-    for (int i = 0; i < 10000 && h == -ENOENT; i++) {
-        h = sys_ipc_connect(path, len);
-        if (h == -ENOENT)
-            sys_proc_yield();
-    }
-    return h;
 }
 
 static void test_call_errors(void)

@@ -9,6 +9,7 @@
  */
 #include "strat9.h"
 #include "s9test.h"
+#include "s9conf.h"
 
 #define UNKNOWN_H 0x7ffffff0UL
 
@@ -38,17 +39,6 @@ static int text_is(const IpcMessage *m, const char *text)
         if (m->payload[i])
             return 0;
     return 1;
-}
-
-static long connect_retry(const char *path, size_t len)
-{
-    long h = -ENOENT;
-    for (int i = 0; i < 10000 && h == -ENOENT; i++) {
-        h = sys_ipc_connect(path, len);
-        if (h == -ENOENT)
-            sys_proc_yield();
-    }
-    return h;
 }
 
 int main(void)

@@ -14,6 +14,7 @@
  */
 #include "strat9.h"
 #include "s9test.h"
+#include "s9conf.h"
 
 #define BAD_HIGH ((void *)0xdead0000UL)
 extern const unsigned char __ehdr_start[];
@@ -28,15 +29,6 @@ static const char PATH[] = "/conf/channels";
 enum { HELLO = 1, PING = 2, FILL = 3, BYE = 4 };
 
 static long mypid;
-
-static uint64_t get64(const IpcMessage *m, int i)
-{
-    uint64_t v;
-    memcpy(&v, m->payload + 8 * i, 8);
-    return v;
-}
-
-static void put64(IpcMessage *m, int i, uint64_t v) { memcpy(m->payload + 8 * i, &v, 8); }
 
 static void make_msg(IpcMessage *m, uint32_t type, uint64_t seq)
 {

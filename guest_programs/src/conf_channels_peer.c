@@ -7,18 +7,10 @@
  */
 #include "strat9.h"
 #include "s9test.h"
+#include "s9conf.h"
 
 static const char PATH[] = "/conf/channels";
 enum { HELLO = 1, PING = 2, FILL = 3, BYE = 4 };
-
-static uint64_t get64(const IpcMessage *m, int i)
-{
-    uint64_t v;
-    memcpy(&v, m->payload + 8 * i, 8);
-    return v;
-}
-
-static void put64(IpcMessage *m, int i, uint64_t v) { memcpy(m->payload + 8 * i, &v, 8); }
 
 static void make_msg(IpcMessage *m, uint32_t type, uint64_t seq)
 {
@@ -26,17 +18,6 @@ static void make_msg(IpcMessage *m, uint32_t type, uint64_t seq)
     m->msg_type = type;
     put64(m, 0, seq);
     put64(m, 5, ~seq);
-}
-
-static long connect_retry(const char *path, size_t len)
-{
-    long h = -ENOENT;
-    for (int i = 0; i < 10000 && h == -ENOENT; i++) {
-        h = sys_ipc_connect(path, len);
-        if (h == -ENOENT)
-            sys_proc_yield();
-    }
-    return h;
 }
 
 int main(void)

@@ -19,6 +19,7 @@
  */
 #include "strat9.h"
 #include "s9test.h"
+#include "s9conf.h"
 
 #define BAD_HIGH ((void *)0xdead0000UL)
 extern const unsigned char __ehdr_start[];
@@ -32,36 +33,6 @@ static const char PATH[] = "/conf/handles";
 
 /* Message types of our little protocol with the peer. */
 enum { HELLO = 1, POSTED = 2, WAIT_TESTS = 3, PORT_GRANTED = 4 };
-
-static uint64_t get64(const IpcMessage *m, int i)
-{
-    uint64_t v;
-    memcpy(&v, m->payload + 8 * i, 8);
-    return v;
-}
-
-static void put64(IpcMessage *m, int i, uint64_t v) { memcpy(m->payload + 8 * i, &v, 8); }
-
-static long info_type(long h)
-{
-    HandleInfo hi = {0, 0, 0};
-    long r = sys_handle_info(h, &hi);
-    return r < 0 ? r : (long)hi.resource_type;
-}
-
-static long info_perms(long h)
-{
-    HandleInfo hi = {0, 0, 0};
-    long r = sys_handle_info(h, &hi);
-    return r < 0 ? r : (long)hi.permissions;
-}
-
-static long info_resource(long h)
-{
-    HandleInfo hi = {0, 0, 0};
-    long r = sys_handle_info(h, &hi);
-    return r < 0 ? r : (long)hi.resource;
-}
 
 static int64_t elapsed_since(int64_t t0) { return s9_now_ns() - t0; }
 

@@ -22,21 +22,13 @@
  */
 #include "strat9.h"
 #include "s9test.h"
+#include "s9conf.h"
 
 static const char PATH[] = "/conf/lifetime";
 static const char PEER_PATH[] = "/conf/lifetime-peer";
 enum { HELLO = 1, STEP2 = 2, FILL = 3, MINE = 4 };
 
 static long mypid;
-
-static uint64_t get64(const IpcMessage *m, int i)
-{
-    uint64_t v;
-    memcpy(&v, m->payload + 8 * i, 8);
-    return v;
-}
-
-static void put64(IpcMessage *m, int i, uint64_t v) { memcpy(m->payload + 8 * i, &v, 8); }
 
 static uint32_t payload_u32(const IpcMessage *m)
 {

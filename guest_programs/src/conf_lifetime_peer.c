@@ -10,30 +10,11 @@
  */
 #include "strat9.h"
 #include "s9test.h"
+#include "s9conf.h"
 
 static const char PATH[] = "/conf/lifetime";
 static const char PEER_PATH[] = "/conf/lifetime-peer";
 enum { HELLO = 1, STEP2 = 2 };
-
-static uint64_t get64(const IpcMessage *m, int i)
-{
-    uint64_t v;
-    memcpy(&v, m->payload + 8 * i, 8);
-    return v;
-}
-
-static void put64(IpcMessage *m, int i, uint64_t v) { memcpy(m->payload + 8 * i, &v, 8); }
-
-static long connect_retry(const char *path, size_t len)
-{
-    long h = -ENOENT;
-    for (int i = 0; i < 10000 && h == -ENOENT; i++) {
-        h = sys_ipc_connect(path, len);
-        if (h == -ENOENT)
-            sys_proc_yield();
-    }
-    return h;
-}
 
 int main(void)
 {

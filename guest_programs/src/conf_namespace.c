@@ -13,6 +13,7 @@
  */
 #include "strat9.h"
 #include "s9test.h"
+#include "s9conf.h"
 
 #define BAD_HIGH ((void *)0xdead0000UL)
 #define UNKNOWN_H 0x7ffffff0UL
@@ -27,20 +28,6 @@ extern const unsigned char __ehdr_start[];
 
 static long mypid;
 static char big[4200];
-
-static long info_resource(long h)
-{
-    HandleInfo hi = {0, 0, 0};
-    long r = sys_handle_info(h, &hi);
-    return r < 0 ? r : (long)hi.resource;
-}
-
-static long info_perms(long h)
-{
-    HandleInfo hi = {0, 0, 0};
-    long r = sys_handle_info(h, &hi);
-    return r < 0 ? r : (long)hi.permissions;
-}
 
 /* Connect and return the port id the new handle names (then close it), or
  * the error. */

@@ -16,6 +16,7 @@
  */
 #include "strat9.h"
 #include "s9test.h"
+#include "s9conf.h"
 
 #define BAD_HIGH ((void *)0xdead0000UL)
 extern const unsigned char __ehdr_start[];
@@ -31,15 +32,6 @@ static const char PEER_PATH[] = "/conf/ports-peer";
 static const char PRIV_PATH[] = "/conf/ports-private";
 
 enum { HELLO = 0x101, GO = 0x102, FLOOD = 0x103, LOCAL = 0x200 };
-
-static uint64_t get64(const IpcMessage *m, int i)
-{
-    uint64_t v;
-    memcpy(&v, m->payload + 8 * i, 8);
-    return v;
-}
-
-static void put64(IpcMessage *m, int i, uint64_t v) { memcpy(m->payload + 8 * i, &v, 8); }
 
 static void make_msg(IpcMessage *m, uint32_t type, uint64_t seq)
 {
@@ -59,17 +51,6 @@ static int payload_ok(const IpcMessage *m, uint64_t seq)
         if (m->payload[i] != (uint8_t)(seq * 7 + (uint64_t)i))
             return 0;
     return 1;
-}
-
-static long connect_retry(const char *path, size_t len)
-{
-    long h = -ENOENT;
-    for (int i = 0; i < 10000 && h == -ENOENT; i++) {
-        h = sys_ipc_connect(path, len);
-        if (h == -ENOENT)
-            sys_proc_yield();
-    }
-    return h;
 }
 
 static long main_port;

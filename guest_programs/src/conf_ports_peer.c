@@ -9,13 +9,12 @@
  */
 #include "strat9.h"
 #include "s9test.h"
+#include "s9conf.h"
 
 static const char PATH[] = "/conf/ports";
 static const char PEER_PATH[] = "/conf/ports-peer";
 
 enum { HELLO = 0x101, GO = 0x102, FLOOD = 0x103 };
-
-static void put64(IpcMessage *m, int i, uint64_t v) { memcpy(m->payload + 8 * i, &v, 8); }
 
 static void make_msg(IpcMessage *m, uint32_t type, uint64_t seq)
 {
@@ -25,17 +24,6 @@ static void make_msg(IpcMessage *m, uint32_t type, uint64_t seq)
     put64(m, 0, seq);
     for (int i = 8; i < IPC_PAYLOAD_SIZE; i++)
         m->payload[i] = (uint8_t)(seq * 7 + (uint64_t)i);
-}
-
-static long connect_retry(const char *path, size_t len)
-{
-    long h = -ENOENT;
-    for (int i = 0; i < 10000 && h == -ENOENT; i++) {
-        h = sys_ipc_connect(path, len);
-        if (h == -ENOENT)
-            sys_proc_yield();
-    }
-    return h;
 }
 
 int main(void)

@@ -14,6 +14,7 @@
  */
 #include "strat9.h"
 #include "s9test.h"
+#include "s9conf.h"
 
 #define BAD_HIGH ((void *)0xdead0000UL)
 extern const unsigned char __ehdr_start[];
@@ -22,8 +23,6 @@ extern const unsigned char __ehdr_start[];
 
 static const char PATH[] = "/conf/rings";
 enum { HELLO = 1 };
-
-static void put64(IpcMessage *m, int i, uint64_t v) { memcpy(m->payload + 8 * i, &v, 8); }
 
 static volatile uint8_t *as_bytes(uint64_t base) { return (volatile uint8_t *)(uintptr_t)base; }
 

@@ -14,14 +14,13 @@
  */
 #include "strat9.h"
 #include "s9test.h"
+#include "s9conf.h"
 
 #define UNKNOWN_H 0x7ffffff0UL
 #define I32_MAX 2147483647L
 
 static const char PATH[] = "/conf/semaphores";
 enum { HELLO = 1 };
-
-static void put64(IpcMessage *m, int i, uint64_t v) { memcpy(m->payload + 8 * i, &v, 8); }
 
 /* Take the count down to 0 with trywait; returns how many it took (up to limit). */
 static long drain(long s, long limit)

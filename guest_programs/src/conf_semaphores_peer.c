@@ -7,27 +7,10 @@
  */
 #include "strat9.h"
 #include "s9test.h"
+#include "s9conf.h"
 
 static const char PATH[] = "/conf/semaphores";
 enum { HELLO = 1 };
-
-static uint64_t get64(const IpcMessage *m, int i)
-{
-    uint64_t v;
-    memcpy(&v, m->payload + 8 * i, 8);
-    return v;
-}
-
-static long connect_retry(const char *path, size_t len)
-{
-    long h = -ENOENT;
-    for (int i = 0; i < 10000 && h == -ENOENT; i++) {
-        h = sys_ipc_connect(path, len);
-        if (h == -ENOENT)
-            sys_proc_yield();
-    }
-    return h;
-}
 
 int main(void)
 {

@@ -15,6 +15,7 @@
  */
 #include "strat9.h"
 #include "s9test.h"
+#include "s9conf.h"
 
 #define UNKNOWN_H 0x7ffffff0UL
 
@@ -22,27 +23,6 @@ static const char PATH[] = "/conf/transfer";
 enum { T_SEM = 1, T_CHAN = 2, T_NOGRANT = 3, T_CLOSED = 4, T_LAST = 5, LOCAL = 9 };
 
 static long mypid;
-
-static long info_type(long h)
-{
-    HandleInfo hi = {0, 0, 0};
-    long r = sys_handle_info(h, &hi);
-    return r < 0 ? r : (long)hi.resource_type;
-}
-
-static long info_perms(long h)
-{
-    HandleInfo hi = {0, 0, 0};
-    long r = sys_handle_info(h, &hi);
-    return r < 0 ? r : (long)hi.permissions;
-}
-
-static long info_resource(long h)
-{
-    HandleInfo hi = {0, 0, 0};
-    long r = sys_handle_info(h, &hi);
-    return r < 0 ? r : (long)hi.resource;
-}
 
 static void msg(IpcMessage *m, uint32_t type, uint32_t flags, uint8_t tag)
 {

@@ -10,20 +10,10 @@
  */
 #include "strat9.h"
 #include "s9test.h"
+#include "s9conf.h"
 
 static const char PATH[] = "/conf/transfer";
 enum { T_SEM = 1, T_CHAN = 2, T_NOGRANT = 3, T_CLOSED = 4, T_LAST = 5 };
-
-static long connect_retry(const char *path, size_t len)
-{
-    long h = -ENOENT;
-    for (int i = 0; i < 10000 && h == -ENOENT; i++) {
-        h = sys_ipc_connect(path, len);
-        if (h == -ENOENT)
-            sys_proc_yield();
-    }
-    return h;
-}
 
 static long send_flags(long h, uint32_t type, long flags)
 {

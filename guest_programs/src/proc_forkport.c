@@ -15,18 +15,12 @@
  */
 #include "strat9.h"
 #include "s9test.h"
+#include "s9conf.h"
 
 static const char PATH[] = "/srv/forkport";
 enum { FROM_CHILD = 0x31, FROM_PARENT = 0x32, AGAIN = 0x33, OWN = 0x34 };
 
 static long port, to_child, to_parent, parent_pid;
-
-static long info_resource(long h)
-{
-    HandleInfo hi = {0, 0, 0};
-    long r = sys_handle_info(h, &hi);
-    return r < 0 ? r : (long)hi.resource;
-}
 
 static void msg(IpcMessage *m, uint32_t type)
 {

@@ -17,30 +17,10 @@
  */
 #include "strat9.h"
 #include "s9test.h"
+#include "s9conf.h"
 
 #define ROUNDS 5
 enum { NEW_HANDLE = 0x71 };
-
-static long info_resource(long h)
-{
-    HandleInfo hi = {0, 0, 0};
-    long r = sys_handle_info(h, &hi);
-    return r < 0 ? r : (long)hi.resource;
-}
-
-static long info_type(long h)
-{
-    HandleInfo hi = {0, 0, 0};
-    long r = sys_handle_info(h, &hi);
-    return r < 0 ? r : (long)hi.resource_type;
-}
-
-static long info_perms(long h)
-{
-    HandleInfo hi = {0, 0, 0};
-    long r = sys_handle_info(h, &hi);
-    return r < 0 ? r : (long)hi.permissions;
-}
 
 static long ping, pong, kept, mine, chan;
 static long ping_res, kept_res, mine_res, parent_pid;

@@ -12,23 +12,13 @@
  */
 #include "strat9.h"
 #include "s9test.h"
+#include "s9conf.h"
 
 enum { CALL = 0x60, REPLY = 0x61 };
 static const char PATH_A[] = "/srv/two-a";
 static const char PATH_B[] = "/srv/two-b";
 
 static uint8_t stack[16384] __attribute__((aligned(16)));
-
-static long connect_retry(const char *path, size_t len)
-{
-    long h = -ENOENT;
-    for (int i = 0; i < 10000 && h == -ENOENT; i++) {
-        h = sys_ipc_connect(path, len);
-        if (h == -ENOENT)
-            sys_proc_yield();
-    }
-    return h;
-}
 
 static void set_text(IpcMessage *m, const char *text)
 {
