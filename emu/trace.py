@@ -47,22 +47,6 @@ def dumps(event: dict) -> str:
     return _ENCODER.encode(event)
 
 
-_SIMPLE_SYSCALL = frozenset({"args", "errno", "event", "name", "nr", "pid", "ret", "seq", "t", "tid"})
-
-
-def encode_event(ev: dict) -> str:
-    """The JSONL line of an event: exactly `dumps(ev)`, written by hand for
-    the commonest shape (a completed syscall without memory data), where the
-    generic encoder costs more than the syscall itself."""
-    if ev.keys() == _SIMPLE_SYSCALL and ev["ret"] is not None:
-        errno, name = ev["errno"], ev["name"]
-        errno = "null" if errno is None else f'"{errno}"'
-        name = "null" if name is None else f'"{name}"'
-        args = ", ".join(map(str, ev["args"]))
-        return (f'{{"args": [{args}], "errno": {errno}, "event": "{ev["event"]}", "name": {name}, '
-                f'"nr": {ev["nr"]}, "pid": {ev["pid"]}, "ret": {ev["ret"]}, "seq": {ev["seq"]}, '
-                f'"t": {ev["t"]}, "tid": {ev["tid"]}}}')
-    return _ENCODER.encode(ev)
 
 
 class Tracer:
@@ -97,7 +81,7 @@ class Tracer:
         if self.keep:
             self.events.append(event)
         if self.jsonl is not None:
-            self.jsonl.write(encode_event(event) + "\n")
+            self.jsonl.write(dumps(event) + "\n")
         if self.text is not None:
             line = format_event(event)
             if line is not None:
@@ -187,7 +171,8 @@ class Tracer:
 
     def _write_plain(self, task, sc, nr: int, args: tuple, raw: int) -> None:
         """The JSONL line `_emit` would write for a completed syscall without
-        memory data, byte for byte (tests compare the two)."""
+        memory data, byte for byte (tests compare the two), without building
+        the event: on a JSONL-only trace this is most lines."""
         key = (nr, task.tid)
         head = self._heads.get(key)
         if head is None:

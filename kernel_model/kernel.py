@@ -85,10 +85,13 @@ class Kernel:
         self._fns: list[Callable] = [_enosys] * 1024
         for sc in TABLE:
             self._fns[sc.nr] = _handler_for(sc.handler if sc.status == "implemented" else None)
-        self.handler_for = lambda nr: self._fns[nr] if 0 <= nr < 1024 else _enosys
         capabilities.init_kernel(self)
         namespace.init_kernel(self)
         shared_ring.init_kernel(self)
+
+    def handler_for(self, nr: int) -> Callable:
+        """The function that implements syscall `nr` (ENOSYS when none)."""
+        return self._fns[nr] if 0 <= nr < len(self._fns) else _enosys
 
     # -- processes and tasks ------------------------------------------------
 

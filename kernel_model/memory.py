@@ -7,7 +7,6 @@ handlers turn into EFAULT, as upstream's UserSlice checks do.
 
 from __future__ import annotations
 
-import struct
 from typing import Protocol
 
 from .errno import Errno, SyscallError
@@ -63,10 +62,6 @@ def write_user(mem: GuestMemory, addr: int, data: bytes) -> None:
         mem.write(addr, data)
     except MemoryFault:
         raise SyscallError(Errno.EFAULT) from None
-
-
-def read_u64(mem: GuestMemory, addr: int) -> int:
-    return struct.unpack("<Q", read_user(mem, addr, 8))[0]
 
 
 class FakeMemory:
