@@ -19,7 +19,8 @@ all: guests
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+# emu/_trap.c is the C syscall hook: pip builds it (in place, for an editable install).
+$(STAMP): pyproject.toml emu/_trap.c
 	test -x $(VPY) || $(PYTHON) -m venv $(VENV)
 	$(VPY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@

@@ -10,7 +10,12 @@ calls as emu/cpu.py (`raw_function`: a second ctypes handle on the loaded
 library, no argtypes, ctypes objects as arguments): one batched register
 read, one register write.
 
-Deliberately independent of the `emu` package (its own 40-line ELF loader,
+`BareRun(..., hook="trap")` installs the same hook logic through strat9-emu's
+C syscall trap (emu/_trap.c) instead of a ctypes callback: the ceiling for
+a kernel model written in Python on that trap (the trap calls one Python
+function per syscall).
+
+Otherwise deliberately independent of the `emu` package (its own 40-line ELF loader,
 the same page layout and protections as emu/loader.py, and the same
 initial-stack place), so that `python bench/bare.py ELF ARGS...` is also
 the smallest whole-process Python + Unicorn program for the start-up
@@ -113,7 +118,7 @@ class BareRun:
     """One guest on one Unicorn instance. `run()` returns the seconds spent
     in uc_emu_start; afterwards `exit_code`, `stdout` and `syscalls`."""
 
-    def __init__(self, path: str, argv: list[str]):
+    def __init__(self, path: str, argv: list[str], hook: str = "ctypes"):
         entry, segs = load(path)
         self.entry = entry
         self.uc = uc = Uc(UC_ARCH_X86, UC_MODE_64)
@@ -127,7 +132,13 @@ class BareRun:
         self.exit_code: int | None = None
         self.stdout = bytearray()
         self.syscalls = 0
-        self._install()
+        self._trap = None
+        if hook == "trap":
+            self._install_trap()
+        elif hook == "ctypes":
+            self._install()
+        else:
+            raise ValueError(f"hook: ctypes or trap, not {hook!r}")
 
     def _install(self) -> None:
         uch = self.uc._uch
@@ -172,11 +183,51 @@ class BareRun:
         if err:
             raise RuntimeError(f"uc_hook_add failed: {err}")
 
+    def _install_trap(self) -> None:
+        from emu._trap import Trap
+
+        uch = self.uc._uch
+        buf = ctypes.create_string_buffer(4096)
+        mem_read = MEM_READ
+        run = self
+        count = [0]
+
+        def handler(_task, nr, a1, a2, a3, a4, a5, a6):
+            count[0] += 1
+            if nr == SYS_NULL:
+                return SYS_NULL_MAGIC
+            if nr == SYS_WRITE:
+                n = min(a3, 4096)
+                if mem_read(uch, ctypes.c_uint64(a2), buf, ctypes.c_size_t(n)) == 0:
+                    run.stdout += buf.raw[:n]
+                return n
+            if nr == SYS_GETPID:
+                return 1
+            if nr in (SYS_PROC_EXIT, SYS_EXIT_GROUP):
+                run.exit_code = a1 & 0xFF
+                return None  # not an int: the trap stops the run
+            return (-ENOSYS) & (2**64 - 1)
+
+        def unexpected(*args):
+            raise RuntimeError(f"bare trap: unexpected call {args!r}")
+
+        functions = tuple(ctypes.cast(getattr(_LIB, name), ctypes.c_void_p).value for name in (
+            "uc_hook_add", "uc_hook_del", "uc_reg_read_batch", "uc_reg_write_batch", "uc_emu_start", "uc_emu_stop"))
+        regs = (X.UC_X86_REG_RAX, X.UC_X86_REG_RDI, X.UC_X86_REG_RSI, X.UC_X86_REG_RDX, X.UC_X86_REG_R10,
+                X.UC_X86_REG_R8, X.UC_X86_REG_R9, X.UC_X86_REG_RIP, X.UC_X86_REG_EFLAGS)
+        self._count = count
+        self._trap = Trap(self.uc, uch.value, functions, regs, (X.UC_X86_REG_RAX, X.UC_X86_REG_RCX,
+                          X.UC_X86_REG_R11), X.UC_X86_INS_SYSCALL, handler, lambda r: None, unexpected, unexpected)
+        self._trap.stop_at = 1 << 63
+
     def run(self) -> float:
         uch = self.uc._uch
         t = time.perf_counter()
-        err = EMU_START(uch, ctypes.c_uint64(self.entry), ctypes.c_uint64(NEVER), ctypes.c_uint64(0),
-                        ctypes.c_size_t(0))
+        if self._trap is not None:
+            err = self._trap.run(self.entry, NEVER, 0)
+        else:
+            err = EMU_START(uch, ctypes.c_uint64(self.entry), ctypes.c_uint64(NEVER), ctypes.c_uint64(0),
+                            ctypes.c_size_t(0))
         dt = time.perf_counter() - t
         self.syscalls = self._count[0]
         if err or self.exit_code is None:

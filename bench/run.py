@@ -83,7 +83,8 @@ def workloads(quick: bool) -> list[Workload]:
                  [("bench_fib", [str(FIB_N), str(q(FIB_REPS, 2))])], linux_runners + ["emu+idle"], 1, "time"),
         Workload("syscall", "syscall loop: %d SYS_NULL" % q(N_SYSCALLS, 20000),
                  [("syscall_loop", [str(q(N_SYSCALLS, 20000))])],
-                 ["bare", "emu", "emu-trace", "emu-cli", "emu-cli-trace", "native", "qemu"], q(N_SYSCALLS, 20000),
+                 ["bare", "bare-trap", "emu", "emu-trace", "emu-cli", "emu-cli-trace", "native", "qemu"],
+                 q(N_SYSCALLS, 20000),
                  "rate", "syscall"),
     ]
     for n in IPC_SYSTEM_SIZES:

@@ -132,11 +132,11 @@ def run_emu_spawn_and_run(ctx: Context, w: Workload) -> Sample:
     return Sample(dt, dc, result.stdout, spawn)
 
 
-def run_bare(ctx: Context, w: Workload) -> Sample:
+def run_bare(ctx: Context, w: Workload, hook: str = "ctypes") -> Sample:
     (name, args), = w.procs
     gc.collect()
     t = time.perf_counter()
-    bare = BareRun(str(ctx.guests / f"{name}.elf"), [name, *args])
+    bare = BareRun(str(ctx.guests / f"{name}.elf"), [name, *args], hook=hook)
     spawn = time.perf_counter() - t
     c = time.process_time()
     dt = bare.run()
@@ -144,6 +144,11 @@ def run_bare(ctx: Context, w: Workload) -> Sample:
     if bare.exit_code != 0:
         raise RunnerError(f"exit code {bare.exit_code}")
     return Sample(dt, dc, bytes(bare.stdout), spawn)
+
+
+def run_bare_trap(ctx: Context, w: Workload) -> Sample:
+    """The bare runner's hook as a Python handler behind strat9-emu's C trap."""
+    return run_bare(ctx, w, hook="trap")
 
 
 # -- whole process ------------------------------------------------------------------
@@ -217,6 +222,8 @@ def run_qemu(ctx: Context, w: Workload) -> Sample:
 # name -> (function, label, in-process?)
 RUNNERS = {
     "bare": (run_bare, "bare Unicorn, raw C-API syscall hook (in-process)", True),
+    "bare-trap": (run_bare_trap, "bare Unicorn, the same hook as a Python handler behind emu/_trap.c (in-process)",
+                  True),
     "emu": (run_emu, "strat9-emu System.run() (in-process)", True),
     "emu+idle": (run_emu_idle, "strat9-emu System.run(), + 1 idle process: counted slices", True),
     "emu-trace": (run_emu_trace, "strat9-emu System.run() --trace-file (in-process)", True),

@@ -1,8 +1,9 @@
 """One Unicorn instance per process, with the syscall trap.
 
-The hot path is `syscall` -> one raw C-API hook -> one batched register
-read -> `Kernel.dispatch` -> one register write. There is no per-
-instruction or per-block Python hook outside the debug instruction trace.
+The hot path is `syscall` -> the C hook of `_trap` (emu/_trap.c): one
+batched register read, one call of `Kernel.dispatch` (or of the tracer)
+with Python ints, one batched register write. There is no per-instruction
+or per-block Python hook outside the debug instruction trace.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from unicorn import UC_ARCH_X86, UC_HOOK_INSN, UC_HOOK_INTR, UC_HOOK_MEM_INVALID
 from unicorn import x86_const as X
 from unicorn.unicorn_py3.unicorn import uclib
 
+from ._trap import Trap
 from .address_space import AddressSpace
 from .faults import REG_ORDER, SIGSEGV
 
@@ -25,7 +27,6 @@ SYSCALL_REGS = (X.UC_X86_REG_RAX, X.UC_X86_REG_RDI, X.UC_X86_REG_RSI, X.UC_X86_R
                 X.UC_X86_REG_R8, X.UC_X86_REG_R9, X.UC_X86_REG_RIP, X.UC_X86_REG_EFLAGS)
 # Registers written back: the result, and as on hardware rcx = return rip, r11 = rflags.
 RESULT_REGS = (X.UC_X86_REG_RAX, X.UC_X86_REG_RCX, X.UC_X86_REG_R11)
-SYSCALL_INSN_SIZE = 2
 # Registers shown in fault reports, and copied to a forked child with the
 # vector state below.
 REPORT_REGS = (X.UC_X86_REG_RAX, X.UC_X86_REG_RBX, X.UC_X86_REG_RCX, X.UC_X86_REG_RDX, X.UC_X86_REG_RSI,
@@ -47,9 +48,6 @@ class ThreadStart(NamedTuple):
     tls: int
 
 
-# The hook's (uc, user_data) arguments are not needed: declaring none saves
-# converting them on every syscall (extra C arguments are ignored on x86-64).
-_SYSCALL_CB = ctypes.CFUNCTYPE(None)
 _INTR_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint32, ctypes.c_void_p)
 _MEM_CB = ctypes.CFUNCTYPE(ctypes.c_bool, ctypes.c_void_p, ctypes.c_int, ctypes.c_uint64, ctypes.c_int,
                            ctypes.c_int64, ctypes.c_void_p)
@@ -77,12 +75,12 @@ def raw_function(name: str):
 _RAX_ID = ctypes.c_int(X.UC_X86_REG_RAX)
 _RIP_ID = ctypes.c_int(X.UC_X86_REG_RIP)
 _RAW_LIB = ctypes.CDLL(uclib._name)  # the same loaded library, a separate function table
-REG_READ_BATCH = raw_function("uc_reg_read_batch")
-REG_WRITE_BATCH = raw_function("uc_reg_write_batch")
 REG_READ = raw_function("uc_reg_read")
 REG_WRITE = raw_function("uc_reg_write")
-EMU_START = raw_function("uc_emu_start")
 EMU_STOP = raw_function("uc_emu_stop")
+# What the C syscall trap calls, in its order, from the binding's library.
+_TRAP_FUNCTIONS = tuple(ctypes.cast(getattr(_RAW_LIB, name), ctypes.c_void_p).value for name in (
+    "uc_hook_add", "uc_hook_del", "uc_reg_read_batch", "uc_reg_write_batch", "uc_emu_start", "uc_emu_stop"))
 _CONTROL_REG = re.compile(r"\b[cd]r\d+\b")
 
 
@@ -108,35 +106,22 @@ class CPU:
         self.system = system
         self.uc = Uc(UC_ARCH_X86, UC_MODE_64)
         self.uch = self.uc._uch
+        # The binding closes every engine at interpreter exit, even one whose C
+        # trap still holds its hook: leave that to the Uc's own end instead,
+        # which the trap (holding a reference) never outlives.
+        self.uc._Uc__finalizer.atexit = False
         self.mem = AddressSpace(self.uc, system.limits.process_memory, system.memory)
-        self.task = None  # the task whose registers are loaded
         self.stop_reason = None  # why a hook stopped the run
         self.preempt = None  # set by the watchdog thread when the time limit is reached
         self.pending = None  # a kernel result the scheduler must act on
         self.fault = None
         self.bad_access = None  # (access, address, size) from the invalid-memory hook
-        self.nsys = 0  # syscalls made in this instance
         self.counted = False  # runs in instruction-counted slices
-        self.stop_at = 0
         self._hooks = []
-        n = len(SYSCALL_REGS)
-        self._regids = (ctypes.c_int * n)(*SYSCALL_REGS)
-        self._vals = (ctypes.c_uint64 * n)()
-        self._ptrs = (ctypes.c_void_p * n)(*[ctypes.addressof(self._vals) + 8 * i for i in range(n)])
-        self._vals_mv = memoryview(self._vals).cast("B").cast("Q")
-        self._out_ids = (ctypes.c_int * 3)(*RESULT_REGS)
-        self._out = (ctypes.c_uint64 * 3)()
-        self._out_ptrs = (ctypes.c_void_p * 3)(*[ctypes.addressof(self._out) + 8 * i for i in range(3)])
-        self._out_mv = memoryview(self._out).cast("B").cast("Q")
-        # rcx and r11 alone, for calls that block before rax is known
-        self._clobber_ids = (ctypes.c_int * 2)(*RESULT_REGS[1:])
-        self._clobber_ptrs = (ctypes.c_void_p * 2)(*list(self._out_ptrs)[1:])
         self._rax = ctypes.c_uint64()
         self._rax_ref = ctypes.byref(self._rax)
         self._rip = ctypes.c_uint64()
         self._rip_ref = ctypes.byref(self._rip)
-        self._never = ctypes.c_uint64(NEVER)
-        self._no_timeout = ctypes.c_uint64(0)
         self.priv_sites: list[tuple[int, str]] = []
         self._install()
 
@@ -153,44 +138,33 @@ class CPU:
     def _install(self) -> None:
         system = self.system
         uch = self.uch
-        regids, ptrs, mv = self._regids, self._ptrs, self._vals_mv
-        out_ids, out_ptrs, out = self._out_ids, self._out_ptrs, self._out_mv
-        clobber_ids, clobber_ptrs = self._clobber_ids, self._clobber_ptrs
-        nregs = len(SYSCALL_REGS)
-        read_batch, write_batch, emu_stop = REG_READ_BATCH, REG_WRITE_BATCH, EMU_STOP
+        emu_stop = EMU_STOP
         cpu = self
-        tracer = system.tracer
-        dispatch = system.kernel.dispatch
-        exact = system.exact
 
-        def on_syscall():
-            try:
-                read_batch(uch, regids, ptrs, nregs)
-                nr, a1, a2, a3, a4, a5, a6, rip, rflags = mv.tolist()
-                out[1] = rip + SYSCALL_INSN_SIZE
-                out[2] = rflags
-                task = cpu.task
-                if tracer is None:
-                    r = dispatch(task, nr, a1, a2, a3, a4, a5, a6)
-                else:
-                    r = tracer.syscall(task, nr, (a1, a2, a3, a4, a5, a6), dispatch)
-                cpu.nsys += 1
-                if r.__class__ is int:
-                    out[0] = r
-                    write_batch(uch, out_ids, out_ptrs, 3)
-                    if cpu.nsys >= cpu.stop_at or exact:
-                        if exact or system.slice_over(cpu):
-                            cpu.stop_reason = "budget"
-                            emu_stop(uch)
-                    return
-                write_batch(uch, clobber_ids, clobber_ptrs, 2)
-                cpu.pending = r
-                cpu.stop_reason = "kernel"
-                emu_stop(uch)
-            except BaseException as e:  # a bug, never a guest's doing: stop and report it
-                cpu.stop_reason = "internal"
-                cpu.pending = e
-                emu_stop(uch)
+        def on_other(r):  # blocked, yielded or exited: the scheduler acts on it
+            cpu.pending = r
+            cpu.stop_reason = "kernel"
+
+        def on_budget():
+            if system.exact or system.slice_over(cpu):
+                cpu.stop_reason = "budget"
+                return True
+            return False
+
+        def on_error(exc):  # a bug, never a guest's doing: stop and report it
+            cpu.stop_reason = "internal"
+            cpu.pending = exc
+
+        tracer = system.tracer
+        sink = tracer.trap_sink() if tracer is not None else None
+        handler = tracer.syscall if tracer is not None and sink is None else system.kernel.dispatch
+        self.trap = Trap(self.uc, uch.value, _TRAP_FUNCTIONS, SYSCALL_REGS, RESULT_REGS, X.UC_X86_INS_SYSCALL,
+                         handler, on_other, on_budget, on_error)
+        if sink is not None:
+            self.trap.trace_with(sink, tracer.syscall, tracer.finish_plain)
+        self.trap.exact = system.exact
+        # Only the --timeout watchdog thread needs Python while a guest computes.
+        self.trap.release_gil = system.timeout is not None
 
         def on_intr(_uc, intno, _ud):
             cpu.stop_reason = "intr"
@@ -207,7 +181,6 @@ class CPU:
             return 0
 
         self._on_privileged = _CODE_CB(lambda _uc, addr, size, _ud: on_port_io(_uc))
-        self._add(UC_HOOK_INSN, _SYSCALL_CB(on_syscall), ctypes.c_int(X.UC_X86_INS_SYSCALL))
         self._add(UC_HOOK_INTR, _INTR_CB(on_intr))
         self._add(UC_HOOK_MEM_INVALID, _MEM_CB(on_bad_mem))
         io_cb = ctypes.CFUNCTYPE(ctypes.c_uint32, ctypes.c_void_p, ctypes.c_uint32, ctypes.c_int,
@@ -262,7 +235,30 @@ class CPU:
 
     def syscall_return(self) -> tuple[int, int]:
         """Inside the syscall hook: (the rip after the syscall, rflags)."""
-        return self._out[1], self._out[2]
+        return self.trap.syscall_return()
+
+    # The trap counts syscalls and holds the loaded task: read by the hook in C.
+    @property
+    def task(self):
+        return self.trap.task
+
+    @task.setter
+    def task(self, task) -> None:
+        self.trap.task = task
+
+    @property
+    def nsys(self) -> int:
+        """Syscalls made in this instance."""
+        return self.trap.nsys
+
+    @property
+    def stop_at(self) -> int:
+        """The syscall count at which the hook asks the scheduler whether the slice is over."""
+        return self.trap.stop_at
+
+    @stop_at.setter
+    def stop_at(self, n: int) -> None:
+        self.trap.stop_at = n
 
     def registers(self) -> dict[str, int]:
         return {name: self.uc.reg_read(reg) for name, reg in zip(REG_ORDER, REPORT_REGS)}
@@ -285,11 +281,12 @@ class CPU:
         self.bad_access = None
         # `until` must be unreachable: with 0, a jump to address 0 would look like
         # a normal stop instead of a fetch fault. A non-canonical address never runs.
-        return EMU_START(self.uch, ctypes.c_uint64(rip), self._never, self._no_timeout, ctypes.c_size_t(count))
+        return self.trap.run(rip, NEVER, count)
 
     def close(self) -> None:
         """Free the Unicorn instance of an exited process (its memory, its
         translation cache). Only between runs, never from a hook."""
+        self.trap.close()
         self.uc._Uc__finalizer()  # the binding's own uc_close, so it is not closed twice
         self._hooks.clear()
         self._on_privileged = None

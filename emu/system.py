@@ -193,6 +193,8 @@ class System:
         finally:
             self._stop_watchdog.set()
             watchdog.join()
+            if self.tracer is not None:
+                self.tracer.flush()  # what the trap buffered, even if the run is interrupted
         return self._result(reason, report)
 
     def _loop(self) -> tuple[str, str]:
@@ -363,6 +365,8 @@ class System:
             self._timed_out = True
         elif reason == "internal":
             exc = cpu.pending
+            if isinstance(exc, KeyboardInterrupt):  # Ctrl-C seen at a syscall: the user's, not a bug
+                raise exc
             raise RuntimeError(f"syscall handling failed: {exc!r}") from exc
         elif count:  # the slice's instruction count ran out
             if self.exact:

@@ -19,14 +19,13 @@ from kernel_model.errno import Errno, decode_result
 from kernel_model.memory import MemoryFault
 from kernel_model.syscalls import BY_NR, TABLE, Kind
 
+from ._trap import TraceSink
 from .trace_format import OUT_KINDS, format_event
 
 # Syscalls with arguments the trace reads before, or after, the call.
 _READS = frozenset(sc.nr for sc in TABLE if any(a.kind in (Kind.MSG_IN, Kind.MSG_INOUT, Kind.PATH, Kind.BUF,
                                                            Kind.TIMESPEC_IN) for a in sc.args))
 _WRITES = frozenset(sc.nr for sc in TABLE if any(a.kind in OUT_KINDS or a.kind is Kind.MSG_INOUT for a in sc.args))
-
-_ERRNO_JSON = {-int(e): f'"{e.name}"' for e in Errno}
 
 SCHEMA = "strat9-trace"
 SCHEMA_VERSION = 1
@@ -57,31 +56,56 @@ class Tracer:
         self.jsonl = jsonl
         self.keep = keep
         self.events: list[dict] = []
-        self.seq = 0
         self.system = None
+        self._sink = None  # the JSONL output and the sequence numbers, from attach()
         self._pending: dict[int, dict] = {}  # tid -> the block event of its unfinished call
         self._deferred: list | None = None  # events raised inside a syscall, shown after its line
+        self._trap_deferred: list = []  # the same, while the trap itself traces the syscall
         self.config = config or {}
-        # Only a JSONL file wants the events: plain syscall lines are written directly.
+        # Only a JSONL file wants the events: the syscall trap writes plain syscall lines itself.
         self._jsonl_only = jsonl is not None and text is None and not keep
-        self._heads: dict[tuple, tuple] = {}  # (nr, tid) -> the constant middle of its plain lines
+
+    @property
+    def seq(self) -> int:
+        """The sequence number of the last event."""
+        return self._sink.seq if self._sink is not None else 0
 
     def attach(self, system) -> None:
         self.system = system
+        plain = {}
+        if self._jsonl_only:
+            plain = {sc.nr: (f'"event": "syscall", "name": "{sc.name}", "nr": {sc.nr}, "pid": ', len(sc.args))
+                     for sc in TABLE if sc.nr not in _READS and sc.nr not in _WRITES}
+        self._sink = TraceSink(self.jsonl, system.kernel, self._trap_deferred, plain,
+                               {int(e): f'"{e.name}"' for e in Errno})
         if self.jsonl is not None:
-            self.jsonl.write(dumps({"schema": SCHEMA, "version": SCHEMA_VERSION, "config": self.config}) + "\n")
+            self._sink.write(dumps({"schema": SCHEMA, "version": SCHEMA_VERSION, "config": self.config}) + "\n")
+
+    def trap_sink(self) -> TraceSink | None:
+        """The sink a syscall trap writes plain syscall lines to itself (calling
+        `syscall` for the others and `finish_plain` when a plain one needs
+        events), or None: every syscall goes through `syscall`."""
+        return self._sink if self._jsonl_only else None
+
+    def flush(self) -> None:
+        if self._sink is not None:
+            self._sink.flush()
 
     def _emit(self, event: dict) -> None:
+        sink = self._sink
         if self._deferred is not None:
             self._deferred.append(event)
             return
-        self.seq += 1
-        event["seq"] = self.seq
+        if sink.in_syscall:
+            self._trap_deferred.append(event)
+            return
+        sink.seq += 1
+        event["seq"] = sink.seq
         event["t"] = self.system.kernel.now_ns
         if self.keep:
             self.events.append(event)
         if self.jsonl is not None:
-            self.jsonl.write(dumps(event) + "\n")
+            sink.write(dumps(event) + "\n")
         if self.text is not None:
             line = format_event(event)
             if line is not None:
@@ -143,17 +167,25 @@ class Tracer:
 
     # -- events from the machine --------------------------------------------------------
 
-    def syscall(self, task, nr: int, args: tuple, dispatch):
+    def syscall(self, task, nr: int, a1: int, a2: int, a3: int, a4: int, a5: int, a6: int):
+        """The syscall trap's handler when tracing: dispatch, with its events."""
+        args = (a1, a2, a3, a4, a5, a6)
         sc = BY_NR.get(nr)
         data = self._inputs(task, sc, args) if nr in _READS else {}
         self._deferred = deferred = []
         try:
-            r = dispatch(task, nr, *args)
+            r = self.system.kernel.dispatch(task, nr, a1, a2, a3, a4, a5, a6)
         finally:
             self._deferred = None
-        if r.__class__ is int and self._jsonl_only and not data and nr not in _WRITES and not deferred:
-            self._write_plain(task, sc, nr, args, r)  # the commonest event, without building it
-            return r
+        return self._after(task, sc, nr, args, data, deferred, r)
+
+    def finish_plain(self, task, nr: int, a1: int, a2: int, a3: int, a4: int, a5: int, a6: int, r):
+        """A syscall the trap traces itself, when its result is more than a line."""
+        deferred = self._trap_deferred[:]
+        self._trap_deferred.clear()
+        return self._after(task, BY_NR.get(nr), nr, (a1, a2, a3, a4, a5, a6), {}, deferred, r)
+
+    def _after(self, task, sc, nr: int, args: tuple, data: dict, deferred: list, r):
         ev = {"event": "syscall", "pid": task.process.pid, "tid": task.tid, "nr": nr,
               "name": sc.name if sc else None, "args": list(args[:len(sc.args)] if sc else args)}
         if r.__class__ is Block:
@@ -168,22 +200,6 @@ class Tracer:
         for event in deferred:
             self._emit(event)
         return r
-
-    def _write_plain(self, task, sc, nr: int, args: tuple, raw: int) -> None:
-        """The JSONL line `_emit` would write for a completed syscall without
-        memory data, byte for byte (tests compare the two), without building
-        the event: on a JSONL-only trace this is most lines."""
-        key = (nr, task.tid)
-        head = self._heads.get(key)
-        if head is None:
-            name = f'"{sc.name}"' if sc else "null"
-            head = self._heads[key] = (f'"event": "syscall", "name": {name}, "nr": {nr}, '
-                                       f'"pid": {task.process.pid}, "ret": ', len(sc.args) if sc else 6)
-        value = raw - (1 << 64) if raw >= 1 << 63 else raw
-        err = _ERRNO_JSON.get(value, "null") if value < 0 else "null"
-        self.seq += 1
-        self.jsonl.write(f'{{"args": [{", ".join(map(str, args[:head[1]]))}], "errno": {err}, {head[0]}{value}, '
-                         f'"seq": {self.seq}, "t": {self.system.kernel.now_ns}, "tid": {task.tid}}}\n')
 
     def resumed(self, task, r) -> None:
         if r.__class__ is Block:

@@ -1,0 +1,139 @@
+"""The syscall trap in C (emu/_trap.c): the hook, and the JSONL trace lines
+it writes itself. Every line it writes must be byte for byte the line of
+the Python event path; a failing handler, an interrupted run or a misuse
+must end as a clear error, never a crash or a lost trace line."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from emu import System, Tracer
+from emu._trap import TraceSink, Trap
+from tests.conftest import guest
+
+# Guests whose runs mix plain calls, errors, calls that block, threads, forks and exits.
+MIXED = (("fuzz_syscalls", "7", "3000", "2"), ("fuzz_syscalls", "7", "3000", "2"), ("proc_threads",),
+         ("proc_forkmem",), ("proc_waitpid",), ("syscalls_basic",), ("exit_code", "5"))
+
+
+def _traced_run(specs, text, **kwargs) -> tuple[str, object]:
+    out = io.StringIO()
+    system = System(tracer=Tracer(text=text, jsonl=out, keep=False), **kwargs)
+    for name, *args in specs:
+        system.spawn(guest(name), argv=[name, *args])
+    result = system.run()
+    return out.getvalue(), result
+
+
+def test_trap_lines_equal_the_event_path():
+    """JSONL-only: the trap writes plain lines; with a text trace as well,
+    every line comes from the event dicts. Same bytes."""
+    fast, r1 = _traced_run(MIXED, None)
+    slow, r2 = _traced_run(MIXED, io.StringIO())
+    assert r1.status == r2.status and r1.syscalls == r2.syscalls
+    assert fast == slow
+    events = [json.loads(line) for line in fast.splitlines()[1:]]
+    assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
+    kinds = {e["event"] for e in events}
+    assert {"syscall", "block", "resume", "thread_start", "process_start", "exit", "run_end"} <= kinds
+    errors = {e["errno"] for e in events if e["event"] == "syscall" and e["errno"]}
+    assert len(errors) >= 5, errors  # the fuzzer's failed calls, named as the event path names them
+
+
+def test_trap_lines_are_deterministic():
+    assert _traced_run(MIXED, None)[0] == _traced_run(MIXED, None)[0]
+
+
+def test_buffered_lines_reach_the_file_when_the_time_limit_stops_the_run():
+    text, r = _traced_run([("syscall_loop", "100000000")], None, timeout=0.5)
+    assert r.reason == "timeout" and r.status == 124
+    lines = text.splitlines()
+    events = [json.loads(line) for line in lines[1:]]  # every line whole
+    assert events[-1]["event"] == "run_end" and events[-1]["reason"] == "timeout"
+    assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
+    assert sum(e["event"] == "syscall" for e in events) == r.syscalls
+
+
+@pytest.mark.parametrize("traced", [False, True])
+def test_a_failing_handler_is_an_internal_error_with_the_trace_intact(traced):
+    out = io.StringIO()
+    system = System(tracer=Tracer(jsonl=out, keep=False) if traced else None)
+    system.spawn(guest("syscall_loop"), argv=["syscall_loop", "1000"])
+    real = system.kernel._fns[0]
+    calls = []
+
+    def broken(k, task, *args):  # SYS_NULL fails on its 500th call: a bug in the model
+        calls.append(1)
+        if len(calls) == 500:
+            raise ZeroDivisionError("model bug")
+        return real(k, task, *args)
+
+    system.kernel._fns[0] = broken
+    r = system.run()
+    assert r.reason == "internal" and r.status == 3
+    assert "ZeroDivisionError" in r.report and "model bug" in r.report
+    if traced:
+        events = [json.loads(line) for line in out.getvalue().splitlines()[1:]]
+        assert sum(e.get("name") == "SYS_NULL" for e in events) == 499
+        assert events[-1]["event"] == "run_end" and events[-1]["reason"] == "internal"
+
+
+def test_trap_counts_syscalls():
+    system = System()
+    system.spawn(guest("syscall_loop"), argv=["syscall_loop", "12345"])
+    r = system.run()
+    assert r.status == 0
+    assert r.syscalls == 12345 + 2  # the loop, SYS_WRITE of its line, SYS_PROC_EXIT
+
+
+def test_trap_rejects_bad_arguments_without_crashing():
+    from unicorn import UC_ARCH_X86, UC_MODE_64, Uc
+
+    uc = Uc(UC_ARCH_X86, UC_MODE_64)
+    with pytest.raises(TypeError):
+        Trap()
+    with pytest.raises(ValueError, match="register ids"):
+        Trap(uc, uc._uch.value, (0,) * 6, (1, 2), (1, 2, 3), 0, print, print, print, print)
+    with pytest.raises(TypeError):
+        Trap(uc, uc._uch.value, (0,) * 6, (1,) * 9, (1, 2, 3), 0, print, print, print, print, extra=1)
+    t = Trap.__new__(Trap)
+    with pytest.raises(RuntimeError, match="not installed"):
+        t.run(0, 1 << 63, 0)
+    with pytest.raises(TypeError):
+        t.trace_with(object(), print, print)
+
+
+def test_a_closed_trap_cannot_run():
+    system = System()
+    system.spawn(guest("hello"))
+    cpu = system.cpus[1]
+    trap = cpu.trap
+    cpu.close()
+    with pytest.raises(RuntimeError, match="not installed"):
+        trap.run(0, 1 << 63, 0)
+    trap.close()  # twice is harmless
+
+
+def test_sink_writes_python_lines_after_buffered_ones():
+    out = io.StringIO()
+
+    class Kernel:
+        now_ns = 0
+
+    deferred: list = []
+    sink = TraceSink(out, Kernel(), deferred, {}, {})
+    sink.write("first\n")
+    sink.write("d\u00e9j\u00e0 vu\n")  # Python's own lines pass through as they are
+    sink.flush()
+    assert out.getvalue() == "first\nd\u00e9j\u00e0 vu\n"
+    with pytest.raises(ValueError, match="ASCII"):
+        TraceSink(out, Kernel(), deferred, {0: ("caf\u00e9", 0)}, {})
+    with pytest.raises(ValueError):
+        TraceSink(out, Kernel(), deferred, {5000: ("x", 0)}, {})
+    with pytest.raises(ValueError):
+        TraceSink(out, Kernel(), deferred, {0: ("x", 7)}, {})
+    with pytest.raises(TypeError):
+        sink.write(b"bytes\n")
