@@ -225,7 +225,7 @@ RUNNERS = {
     "bare-trap": (run_bare_trap, "bare Unicorn, the same hook as a Python handler behind emu/_trap.c (in-process)",
                   True),
     "emu": (run_emu, "strat9-emu System.run() (in-process)", True),
-    "emu+idle": (run_emu_idle, "strat9-emu System.run(), + 1 idle process: counted slices", True),
+    "emu+idle": (run_emu_idle, "strat9-emu System.run(), + 1 idle process: block-limited slices", True),
     "emu-trace": (run_emu_trace, "strat9-emu System.run() --trace-file (in-process)", True),
     "emu-spawn": (run_emu_spawn_and_run, "strat9-emu System() + spawn + run (in-process)", True),
     "emu-cli": (run_emu_cli, "strat9-emu run (whole process)", False),

@@ -25,7 +25,8 @@ typedef int (*emu_stop_fn)(void *uc);
 
 #define NREGS 9 /* rax (number), rdi, rsi, rdx, r10, r8, r9 (arguments), rip, rflags */
 #define NOUT 3  /* rax, rcx, r11 */
-#define UC_HOOK_INSN 2
+#define UC_HOOK_INSN 2  /* unicorn.h: UC_HOOK_INSN = 1 << 1 */
+#define UC_HOOK_BLOCK 8 /* unicorn.h: UC_HOOK_BLOCK = 1 << 3 */
 #define SYSCALL_INSN_SIZE 2
 
 
@@ -383,8 +384,9 @@ static PyTypeObject SinkType = {
 typedef struct {
     PyObject_HEAD
     void *uc;
-    size_t hook;
-    int installed;
+    size_t hook, block_hook;
+    int installed, counting_blocks;
+    hook_add_fn hook_add;
     hook_del_fn hook_del;
     reg_batch_fn read_batch, write_batch;
     emu_start_fn emu_start;
@@ -411,6 +413,10 @@ typedef struct {
     int release_gil;          /* run() lets other Python threads run while the guest does */
     PyThreadState *saved;     /* while run() has released the GIL */
     int running;              /* inside run() */
+    /* Preemption by translation blocks: the block hook stops the run when
+     * blocks_left falls to 0 (0: no limit). */
+    long long blocks_left;
+    int preempted;
 } Trap;
 
 static int Trap_clear(Trap *self);
@@ -509,6 +515,23 @@ static void on_syscall(void *uc, void *user_data)
         t->saved = PyEval_SaveThread();
 }
 
+/* UC_HOOK_BLOCK: called before a translation block's first instruction and
+ * before Unicorn checks for a stop request there, so stopping here ends the
+ * run between two blocks, never inside an instruction (an asynchronous
+ * uc_emu_stop can land after a memory access and re-run a read-modify-write:
+ * unicorn issue #1355). Which blocks run depends on the guest only. */
+static void on_block(void *uc, uint64_t address, uint32_t size, void *user_data)
+{
+    Trap *t = (Trap *)user_data;
+    (void)uc;
+    (void)address;
+    (void)size;
+    if (t->blocks_left > 0 && --t->blocks_left == 0) {
+        t->preempted = 1;
+        t->emu_stop(t->uc);
+    }
+}
+
 static int ids_from(PyObject *seq, int *out, int n, const char *what)
 {
     PyObject *fast = PySequence_Fast(seq, what);
@@ -553,6 +576,7 @@ static int Trap_init(Trap *self, PyObject *args, PyObject *kw)
     if (ids_from(in_ids, self->in_ids, NREGS, "in_ids") < 0 || ids_from(out_ids, self->out_ids, NOUT, "out_ids") < 0)
         return -1;
     self->uc = (void *)(uintptr_t)uc;
+    self->hook_add = (hook_add_fn)(uintptr_t)fadd;
     self->hook_del = (hook_del_fn)(uintptr_t)fdel;
     self->read_batch = (reg_batch_fn)(uintptr_t)frd;
     self->write_batch = (reg_batch_fn)(uintptr_t)fwr;
@@ -614,6 +638,27 @@ static PyObject *Trap_run(Trap *self, PyObject *args)
     return PyLong_FromLong(err);
 }
 
+/* count_blocks(): install the block hook (once). Blocks translated before it do not call
+ * it: the caller flushes the translation cache. */
+static PyObject *Trap_count_blocks(Trap *self, PyObject *unused)
+{
+    (void)unused;
+    if (!self->installed) {
+        PyErr_SetString(PyExc_RuntimeError, "Trap is not installed");
+        return NULL;
+    }
+    if (!self->counting_blocks) {
+        int err = self->hook_add(self->uc, &self->block_hook, UC_HOOK_BLOCK, (void *)on_block, self, (uint64_t)1,
+                                 (uint64_t)0);
+        if (err) {
+            PyErr_Format(PyExc_RuntimeError, "uc_hook_add (block) failed: %d", err);
+            return NULL;
+        }
+        self->counting_blocks = 1;
+    }
+    Py_RETURN_NONE;
+}
+
 /* close(): remove the hook and let go of the engine (the caller closes it). */
 static PyObject *Trap_close(Trap *self, PyObject *unused)
 {
@@ -624,7 +669,9 @@ static PyObject *Trap_close(Trap *self, PyObject *unused)
     }
     if (self->installed)
         self->hook_del(self->uc, self->hook);
-    self->installed = 0;
+    if (self->installed && self->counting_blocks)
+        self->hook_del(self->uc, self->block_hook);
+    self->installed = self->counting_blocks = 0;
     self->uc = NULL;
     Trap_clear(self);
     Py_CLEAR(self->owner);
@@ -688,8 +735,11 @@ static void Trap_dealloc(Trap *self)
 {
     PyObject_GC_UnTrack(self);
     /* Unicorn must never call a freed trap: an engine still open loses the hook. */
-    if (self->installed && self->uc != NULL)
+    if (self->installed && self->uc != NULL) {
         self->hook_del(self->uc, self->hook);
+        if (self->counting_blocks)
+            self->hook_del(self->uc, self->block_hook);
+    }
     Trap_clear(self);
     Py_CLEAR(self->owner); /* not part of any cycle: the Uc never refers back to the trap */
     Py_TYPE(self)->tp_free((PyObject *)self);
@@ -697,6 +747,8 @@ static void Trap_dealloc(Trap *self)
 
 static PyMethodDef Trap_methods[] = {
     {"run", (PyCFunction)Trap_run, METH_VARARGS, "run(begin, until, count) -> uc_err"},
+    {"count_blocks", (PyCFunction)Trap_count_blocks, METH_NOARGS,
+     "install the block hook that preempts after blocks_left translation blocks"},
     {"close", (PyCFunction)Trap_close, METH_NOARGS, "remove the hook and let go of the engine"},
     {"syscall_return", (PyCFunction)Trap_syscall_return, METH_NOARGS,
      "(rip after the last syscall, rflags at it): the rcx and r11 it returns with"},
@@ -710,6 +762,9 @@ static PyMemberDef Trap_members[] = {
     {"nsys", T_ULONGLONG, offsetof(Trap, nsys), 0, "syscalls trapped"},
     {"stop_at", T_ULONGLONG, offsetof(Trap, stop_at), 0, "call on_budget once nsys reaches this"},
     {"exact", T_BOOL, offsetof(Trap, exact), 0, "call on_budget after every syscall"},
+    {"blocks_left", T_LONGLONG, offsetof(Trap, blocks_left), 0,
+     "translation blocks until the block hook stops the run (0: no limit)"},
+    {"preempted", T_BOOL, offsetof(Trap, preempted), 0, "the block hook stopped the run"},
     {"release_gil", T_BOOL, offsetof(Trap, release_gil), 0, "release the GIL while the guest runs"},
     {NULL, 0, 0, 0, NULL},
 };

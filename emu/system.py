@@ -84,7 +84,8 @@ class RunResult:
 
 class System:
     SLICE_SYSCALLS = 64
-    SLICE_INSNS = 200_000
+    SLICE_BLOCKS = 50_000  # translation blocks per slice when several tasks exist
+    SLICE_INSNS = 200_000  # instructions per slice in exact mode
     def __init__(self, *, tracer=None, exact: bool = False, timeout: float | None = None,
                  max_insns: int | None = None, stdout=None, stderr=None, report=None, limits: Limits | None = None):
         self.tracer = tracer
@@ -321,18 +322,25 @@ class System:
 
     def _run_slice(self, cpu: CPU, task: Task):
         self._switch_to(cpu, task)
+        trap = cpu.trap
         if not cpu.counted and (self.exact or self._others_alive(task)):
-            # From now on this process runs in instruction-counted slices, so a
-            # task spinning without syscalls cannot starve the others. Unicorn
-            # only counts code translated with its count hook: start afresh.
+            # From now on this process runs in limited slices, so a task spinning
+            # without syscalls cannot starve the others: SLICE_BLOCKS translation
+            # blocks (a block hook in C), or in exact mode SLICE_INSNS instructions
+            # (Unicorn's count, a hook on every instruction). Either hook is only
+            # called by code translated after it exists: start afresh.
             cpu.counted = True
+            if not self.exact:
+                trap.count_blocks()
             cpu.uc.ctl_flush_tb()
         cpu.stop_at = cpu.nsys + self.SLICE_SYSCALLS
         rip = cpu.rip()
         while True:
-            count = self.SLICE_INSNS if cpu.counted else 0
+            count = self.SLICE_INSNS if cpu.counted and self.exact else 0
             if self.max_insns is not None:
                 count = min(count, self.max_insns - self._since_syscall.get(task.tid, 0))
+            trap.blocks_left = self.SLICE_BLOCKS if cpu.counted and not self.exact else 0
+            trap.preempted = False
             if self._deadline is None:  # no watchdog thread to talk to
                 err = cpu.run(rip, count)
             else:
@@ -368,7 +376,7 @@ class System:
             if isinstance(exc, KeyboardInterrupt):  # Ctrl-C seen at a syscall: the user's, not a bug
                 raise exc
             raise RuntimeError(f"syscall handling failed: {exc!r}") from exc
-        elif count:  # the slice's instruction count ran out
+        elif count or trap.preempted:  # the slice's instructions or blocks ran out
             if self.exact:
                 used = self._since_syscall.get(task.tid, 0) + count
                 self._since_syscall[task.tid] = used
@@ -377,7 +385,7 @@ class System:
                     return "insn-limit", self._limit_report(
                         f"task {task.tid} ran {used} instructions without a syscall (--max-insns {self.max_insns})")
             if self.tracer is not None:
-                self.tracer.preempted(task)
+                self.tracer.preempted(task, "insns" if count else "blocks")
             self.runq.append(task)
         else:
             rip = cpu.rip()

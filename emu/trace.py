@@ -249,8 +249,9 @@ class Tracer:
         self._emit({"event": "fault", "pid": task.process.pid, "tid": task.tid, "signal": fault.signal,
                     "signal_name": fault.signal_name, "what": fault.what, "rip": fault.rip})
 
-    def preempted(self, task) -> None:
-        self._emit({"event": "preempt", "pid": task.process.pid, "tid": task.tid, "by": "insns"})
+    def preempted(self, task, by: str) -> None:
+        """The task used its slice of translation blocks ("blocks") or, in exact mode, instructions."""
+        self._emit({"event": "preempt", "pid": task.process.pid, "tid": task.tid, "by": by})
 
     def run_end(self, reason: str, status: int) -> None:
         self._emit({"event": "run_end", "pid": 0, "tid": 0, "reason": reason, "status": status})

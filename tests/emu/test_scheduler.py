@@ -115,3 +115,14 @@ def test_jsonl_fast_path_writes_the_same_bytes(tmp_path):
         files.append(out.getvalue())
     assert files[0] == files[1]
     assert files[0].count("\n") > 200
+
+
+def test_read_modify_write_instructions_survive_preemption(run_guests):
+    """`add [mem], 1`, `inc [mem]` and `xadd [mem], r` in a loop preempted
+    about 40 times (block slices): every total exact, in both modes."""
+    for exact in (False, True):
+        r = run_guests([("rmw_spin", "2000000"), "talker"], trace=True, exact=exact)
+        assert r.status == 0, r.stdout
+        assert b"add 2000000 inc 2000000 xadd 4000000" in r.stdout
+        preempts = [e for e in r.trace if e["event"] == "preempt"]
+        assert len(preempts) >= 20 and {e["by"] for e in preempts} == {"insns" if exact else "blocks"}
