@@ -42,7 +42,7 @@ typedef int (*emu_stop_fn)(void *uc);
  */
 
 #define NR_SLOTS 1024
-#define MAX_ERRNO 4096
+#define MAX_ERRNO 4095 /* results -4095..-1 are errors (kernel_model.errno.decode_result) */
 
 typedef struct {
     PyObject_HEAD
@@ -189,7 +189,7 @@ static int sink_plain(Sink *s, PyObject *task, unsigned long long nr, const uint
         p = put_u64(p, args[i]);
     }
     long long value = (long long)raw;
-    const char *err = value < 0 && -value <= MAX_ERRNO ? s->errnames[-value] : NULL;
+    const char *err = value < 0 && -value <= MAX_ERRNO ? s->errnames[-value] : NULL; /* as decode_result */
     p = put_str(p, "], \"errno\": ");
     p = put_str(p, err ? err : "null");
     p = put_str(p, ", ");
