@@ -52,6 +52,7 @@ class AddressSpace:
         self.mapped_bytes = 0
         self._last: Region | None = None
         self._buf = ctypes.create_string_buffer(4096)
+        self.on_change = None  # called after every map and unmap (the CPU's fault hooks follow the regions)
 
     # -- mapping --------------------------------------------------------------
 
@@ -96,6 +97,7 @@ class AddressSpace:
             self.uc.mem_write(start, bytes(data))
         region = Region(start, start + size, prot, kind)
         self._insert(region)
+        self._changed()
         return region
 
     def map_shared(self, buffer, hint: int, prot: int) -> int:
@@ -115,6 +117,7 @@ class AddressSpace:
         except UcError:
             raise SyscallError(Errno.ENOMEM) from None
         self._insert(Region(base, base + size, prot, kind, buffer, offset))
+        self._changed()
 
     def map_anonymous(self, addr: int, size: int, prot: int, shared: bool) -> None:
         self._check_room(size)  # before any host memory is reserved
@@ -143,6 +146,11 @@ class AddressSpace:
             if hi < r.end:
                 self._insert(Region(hi, r.end, r.prot, r.kind, r.buffer, r.offset + (hi - r.start)))
         self._last = None
+        self._changed()
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change()
 
     def copy_into(self, child: "AddressSpace") -> None:
         """fork: private memory is copied; buffer-backed memory stays shared."""
