@@ -17,21 +17,24 @@ MATRIX := gcc/-O0 gcc/-O2 clang/-O0 clang/-O2
 
 all: guests
 
+# Byte-compiled once here, so that start-up does not recompile the package
+# when the environment disables writing .pyc files (PYTHONDONTWRITEBYTECODE).
 setup: $(STAMP)
+	@$(VPY) -m compileall -q emu kernel_model
 
 # emu/_trap.c is the C syscall hook: pip builds it (in place, for an editable install).
 $(STAMP): pyproject.toml emu/_trap.c
 	test -x $(VPY) || $(PYTHON) -m venv $(VENV)
-	$(VPY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(VPY) -m pip install --quiet --disable-pip-version-check -e '.[test]' --config-settings editable_mode=compat
 	touch $@
 
-guests: $(STAMP)
+guests: setup
 	$(MAKE) --no-print-directory -C guest_programs TOOLCHAIN=$(TOOLCHAIN) OPT=$(OPT) PYTHON=$(abspath $(VPY))
 
 # The IPC demo: an echo server bound at /srv/echo, a client making calls, and
 # a second client that shares a channel and a ring with the server.
 # The compiler matrix: every guest built by gcc and clang at -O0 and -O2.
-guests-matrix: $(STAMP)
+guests-matrix: setup
 	$(foreach cell,$(MATRIX),$(MAKE) -j2 --no-print-directory -C guest_programs TOOLCHAIN=$(patsubst %/,%,$(dir $(cell))) \
 	  OPT=$(notdir $(cell)) PYTHON=$(abspath $(VPY)) &&) true
 

@@ -241,6 +241,7 @@ class CPU:
                     gaps.append((lo, r.start - 1))
                 lo = r.end
         gaps.append((lo, (1 << 64) - 1))
+        self.fault_ranges = gaps
         for begin, end in gaps:
             h = ctypes.c_size_t()
             err = uclib.uc_hook_add(uch, ctypes.byref(h), UC_HOOK_MEM_INVALID,

@@ -43,3 +43,31 @@ def test_fault_leaves_other_tasks_running(run_guests, name, sig):
     faults = [e for e in r.trace if e["event"] == "fault"]
     assert len(faults) == 1 and faults[0]["pid"] == 1 and faults[0]["signal"] == sig
     assert r.trace[-1]["event"] == "run_end"
+
+
+def test_fault_hooks_cover_everything_but_the_writable_regions():
+    """Unicorn keeps guest stores on its fast path only where no memory hook
+    is installed: the fault hooks follow the regions through map and unmap."""
+    from emu import System
+
+    system = System()
+    system.spawn(guest("hello"))
+    cpu = system.cpus[1]
+
+    def check():
+        writable = [(r.start, r.end - 1) for r in cpu.mem.regions if r.prot & 2]
+        pieces = sorted(writable + list(cpu.fault_ranges))
+        assert pieces[0][0] == 0 and pieces[-1][1] == 2**64 - 1
+        for (_, end), (start, _) in zip(pieces, pieces[1:]):
+            assert start == end + 1  # no overlap, no hole
+        assert len(cpu._fault_hooks) == len(cpu.fault_ranges)
+        return writable
+
+    before = check()
+    cpu.mem.map_anonymous(0x7000_0000, 0x4000, 3, shared=False)
+    assert len(check()) == len(before) + 1
+    cpu.mem.unmap(0x7000_1000, 0x1000)  # splits the region in two
+    assert len(check()) == len(before) + 2
+    cpu.mem.map_anonymous(0x7100_0000, 0x1000, 1, shared=False)  # read-only: covered
+    assert len(check()) == len(before) + 2
+    assert system.run().status == 0
