@@ -254,4 +254,8 @@ class Tracer:
         self._emit({"event": "preempt", "pid": task.process.pid, "tid": task.tid, "by": by})
 
     def run_end(self, reason: str, status: int) -> None:
+        leftover = self._trap_deferred[:]  # raised by a syscall whose handler then failed
+        self._trap_deferred.clear()
+        for event in leftover:
+            self._emit(event)
         self._emit({"event": "run_end", "pid": 0, "tid": 0, "reason": reason, "status": status})

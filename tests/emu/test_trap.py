@@ -137,3 +137,23 @@ def test_sink_writes_python_lines_after_buffered_ones():
         TraceSink(out, Kernel(), deferred, {0: ("x", 7)}, {})
     with pytest.raises(TypeError):
         sink.write(b"bytes\n")
+
+
+def test_ctrl_c_at_a_syscall_interrupts_the_run_not_an_internal_error():
+    out = io.StringIO()
+    system = System(tracer=Tracer(jsonl=out, keep=False))
+    system.spawn(guest("syscall_loop"), argv=["syscall_loop", "1000"])
+    real = system.kernel._fns[0]
+    calls = []
+
+    def interrupted(k, task, *args):
+        calls.append(1)
+        if len(calls) == 100:
+            raise KeyboardInterrupt
+        return real(k, task, *args)
+
+    system.kernel._fns[0] = interrupted
+    with pytest.raises(KeyboardInterrupt):
+        system.run()
+    lines = out.getvalue().splitlines()  # what the trap had buffered is written
+    assert sum('"SYS_NULL"' in line for line in lines) == 99
