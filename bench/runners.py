@@ -108,7 +108,7 @@ def run_emu(ctx: Context, w: Workload) -> Sample:
 
 def run_emu_idle(ctx: Context, w: Workload) -> Sample:
     """The same plus one bench_idle process asleep: the system has two
-    tasks, so the workload runs in instruction-counted slices."""
+    tasks, so the workload runs in block-limited slices (the C block hook)."""
     return _run_system(*_system(ctx, w, extra_idle=1))
 
 

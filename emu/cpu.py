@@ -138,7 +138,7 @@ class CPU:
         self.pending = None  # a kernel result the scheduler must act on
         self.fault = None
         self.bad_access = None  # (access, address, size) from the invalid-memory hook
-        self.counted = False  # runs in instruction-counted slices
+        self.counted = False  # runs in limited slices (blocks, or instructions when exact)
         self._hooks = []
         self._rax = ctypes.c_uint64()
         self._rax_ref = ctypes.byref(self._rax)

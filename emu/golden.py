@@ -123,7 +123,7 @@ def _show(value) -> str:
 def compare(expected: list[dict], actual: list[dict], per_task: bool = False) -> Divergence | None:
     """The first divergence, or None. `per_task` compares each task's own
     events in order and ignores virtual time: for builds of the same sources
-    by other compilers, whose instruction-count preemptions (and so the
+    by other compilers, whose slice preemptions (and so the
     interleaving of tasks) may land elsewhere."""
     a, b = normalise(expected, per_task), normalise(actual, per_task)
     if per_task:

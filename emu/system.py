@@ -4,11 +4,11 @@ time-limit watchdog, and the run's outcome.
 Scheduling (TESTBED.md): a task runs until it blocks, yields, exits or has
 made SLICE_SYSCALLS syscalls; then the next runnable task in FIFO order
 runs. As soon as a system has more than one task, each slice is also
-limited to SLICE_INSNS instructions (Unicorn's instruction count), so a
-task computing without syscalls is preempted at a point that depends on
-nothing but the guest: every run is reproducible. A lone task runs without
-counting, at full speed. `exact` counts even a lone task and allows
-`max_insns`.
+limited to SLICE_BLOCKS translation blocks (a block hook in C), so a task
+computing without syscalls is preempted at a point that depends on nothing
+but the guest: every run is reproducible. A lone task runs without the
+hook, at full speed. `exact` counts SLICE_INSNS instructions instead
+(Unicorn's count), even for a lone task, and allows `max_insns`.
 """
 
 from __future__ import annotations
@@ -302,7 +302,7 @@ class System:
 
     def _end_uncounted_slice(self, pid: int) -> None:
         """A lone task just made a second one: end its slice after this
-        syscall, so that the next one is instruction-counted (a task that
+        syscall, so that the next one is limited (a task that
         now spins on shared memory must not starve the new one)."""
         cpu = self.cpus[pid]
         if not cpu.counted:
@@ -451,7 +451,7 @@ class System:
         """Enforce --timeout. Unicorn's uc_emu_stop from another thread may land
         just after a memory access and re-run that instruction on resume
         (unicorn issue #1355), so it is used only to end the run, never to
-        preempt: preemption is by instruction count (see _run_slice)."""
+        preempt: preemption is by block or instruction count (see _run_slice)."""
         if self._deadline is None:
             return
         while not self._stop_watchdog.wait(0.01):

@@ -1,5 +1,6 @@
 /* busy_loop: computes for a long time without a single syscall, so only
- * the emulator's watchdog (or --exact instruction counting) can preempt it.
+ * the emulator's slice limit (translation blocks, or --exact instruction
+ * counting) can preempt it.
  * argv[1] overrides the iteration count (default 3e8). The checksum is pure
  * 64-bit unsigned arithmetic: the same for every compiler and level. */
 #include "strat9.h"

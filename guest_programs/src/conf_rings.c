@@ -189,7 +189,7 @@ int main(void)
 {
     /* Bound before any long computation, so the peer's first connect finds
      * it whichever compiler built us: the trace does not depend on how far
-     * the instruction-counted slices got. */
+     * the limited slices got. */
     long port = sys_ipc_create_port(0);
     CHECK_EQ(sys_ipc_bind_port(port, PATH, sizeof PATH - 1), 0);
     test_create();

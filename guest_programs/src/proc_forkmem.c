@@ -7,7 +7,7 @@
  * after the fork does not appear in the child.
  *
  * Mode "spin": parent and child wait for each other through a MAP_SHARED
- * page without syscalls (instruction-count preemption between processes).
+ * page without syscalls (slice preemption between processes).
  *
  * Parent and child run in lock-step over two inherited semaphores; both
  * print TAP (the child resets its copied counters).
@@ -65,7 +65,7 @@ static int child(long priv, long shared, long ring, volatile uint64_t *stack_wor
 }
 
 /* Parent and child wait for each other through a shared mapping without
- * any syscall: only the instruction-count preemption lets them through. */
+ * any syscall: only the slice preemption lets them through. */
 static volatile unsigned long spin_sink;
 
 static int run_spin(void)

@@ -24,7 +24,7 @@
  *   lastexit    main calls SYS_THREAD_EXIT(4); the other thread goes on and
  *               its SYS_THREAD_EXIT(6), the last one, ends the process with 6
  *   spin        two threads wait for each other without syscalls: the
- *               instruction-count preemption must switch between them
+ *               slice preemption must switch between them
  */
 #include "strat9.h"
 #include "s9test.h"
@@ -503,7 +503,7 @@ static int outlive_main(void *arg)
 }
 
 /* Two threads of one process that wait for each other without any
- * syscall: only the instruction-count preemption lets them through. */
+ * syscall: only the slice preemption lets them through. */
 static volatile int spin_flag, spin_ack;
 static volatile unsigned long spin_work;
 

@@ -1,5 +1,5 @@
 """Scheduling: syscall-budget slices, watchdog preemption of a spinning
-task, instruction-counted slices in exact mode, limits and determinism."""
+task, block-limited slices (instruction-counted in exact mode), limits and determinism."""
 
 import json
 
@@ -19,7 +19,7 @@ def busy_loop_checksum(n: int) -> str:
 
 
 def test_spinning_task_is_preempted_without_corrupting_it(run_guests):
-    """A task computing without syscalls is preempted by instruction count;
+    """A task computing without syscalls is preempted (translation blocks);
     the others run meanwhile, and its result is exactly right (an
     asynchronous uc_emu_stop could re-run a read-modify-write on resume)."""
     r = run_guests([SPIN, "talker"], trace=True)

@@ -123,7 +123,7 @@ def test_cli_trace_names_threads(tmp_path):
 
 def test_threads_spinning_without_syscalls_are_preempted(run_guests):
     # README: as soon as a system holds more than one task, every slice is
-    # limited by instruction count, so a task spinning on memory cannot
+    # limited (translation blocks), so a task spinning on memory cannot
     # starve the others. Here the process becomes multi-threaded inside its
     # first slice (SYS_THREAD_CREATE) and both threads then spin.
     r = run_guests([("proc_threads", "spin")], trace=True, timeout=15)
