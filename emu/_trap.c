@@ -13,6 +13,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <structmember.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -27,6 +28,19 @@ typedef int (*emu_stop_fn)(void *uc);
 #define NOUT 3  /* rax, rcx, r11 */
 #define UC_HOOK_INSN 2  /* unicorn.h: UC_HOOK_INSN = 1 << 1 */
 #define UC_HOOK_BLOCK 8 /* unicorn.h: UC_HOOK_BLOCK = 1 << 3 */
+#define UC_HOOK_TLB_FILL (1 << 17)
+enum { UC_MEM_READ = 16, UC_MEM_WRITE = 17, UC_MEM_FETCH = 18 }; /* unicorn.h uc_mem_type */
+#define UC_PROT_ALL 7
+
+typedef struct { /* unicorn.h uc_tlb_entry */
+    uint64_t paddr;
+    int perms;
+} TlbEntry;
+
+typedef struct {
+    uint64_t start, end; /* [start, end) */
+    int prot;            /* UC_PROT_* bits */
+} Range;
 #define SYSCALL_INSN_SIZE 2
 
 
@@ -417,6 +431,11 @@ typedef struct {
      * blocks_left falls to 0 (0: no limit). */
     long long blocks_left;
     int preempted;
+    /* The virtual TLB: filled from the address space's regions (track_regions). */
+    Range *regions;
+    Py_ssize_t nregions;
+    size_t fill_hook;
+    int filling;
 } Trap;
 
 static int Trap_clear(Trap *self);
@@ -530,6 +549,31 @@ static void on_block(void *uc, uint64_t address, uint32_t size, void *user_data)
         t->preempted = 1;
         t->emu_stop(t->uc);
     }
+}
+
+/* UC_HOOK_TLB_FILL: the identity mapping with the page's region protection
+ * when it allows the access (so a writable page is not executable in the
+ * TLB, and stores stay on Unicorn's fast path); otherwise every right, so
+ * that Unicorn's own region check raises the fault and the fault hooks
+ * report it, exactly as without a TLB hook. Called on every TLB miss, and
+ * at every uc_emu_start for the `until` page: in C, no Python call. */
+static bool on_tlb_fill(void *uc, uint64_t vaddr, int access, TlbEntry *e, void *user_data)
+{
+    Trap *t = (Trap *)user_data;
+    (void)uc;
+    int need = access == UC_MEM_READ ? 1 : access == UC_MEM_WRITE ? 2 : access == UC_MEM_FETCH ? 4 : 0;
+    Py_ssize_t lo = 0, hi = t->nregions;
+    while (lo < hi) {
+        Py_ssize_t mid = lo + (hi - lo) / 2;
+        if (t->regions[mid].end <= vaddr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    int prot = lo < t->nregions && t->regions[lo].start <= vaddr ? t->regions[lo].prot : 0;
+    e->paddr = vaddr;
+    e->perms = prot & need ? prot : UC_PROT_ALL;
+    return true;
 }
 
 static int ids_from(PyObject *seq, int *out, int n, const char *what)
@@ -659,6 +703,55 @@ static PyObject *Trap_count_blocks(Trap *self, PyObject *unused)
     Py_RETURN_NONE;
 }
 
+/* track_regions([(start, end, prot), ...]): the regions the TLB is filled from,
+ * sorted and disjoint; installs the TLB fill hook on first use. */
+static PyObject *Trap_track_regions(Trap *self, PyObject *seq)
+{
+    if (!self->installed) {
+        PyErr_SetString(PyExc_RuntimeError, "Trap is not installed");
+        return NULL;
+    }
+    PyObject *fast = PySequence_Fast(seq, "track_regions takes a sequence of (start, end, prot)");
+    if (fast == NULL)
+        return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
+    Range *r = PyMem_Calloc(n ? (size_t)n : 1, sizeof(Range));
+    if (r == NULL) {
+        Py_DECREF(fast);
+        return PyErr_NoMemory();
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned long long start, end;
+        int prot;
+        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(fast, i), "KKi", &start, &end, &prot) || start >= end ||
+            (i > 0 && start < r[i - 1].end)) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_ValueError, "regions must be non-empty, sorted and disjoint");
+            PyMem_Free(r);
+            Py_DECREF(fast);
+            return NULL;
+        }
+        r[i].start = start;
+        r[i].end = end;
+        r[i].prot = prot & UC_PROT_ALL;
+    }
+    Py_DECREF(fast);
+    if (!self->filling) {
+        int err = self->hook_add(self->uc, &self->fill_hook, UC_HOOK_TLB_FILL, (void *)on_tlb_fill, self,
+                                 (uint64_t)1, (uint64_t)0);
+        if (err) {
+            PyMem_Free(r);
+            PyErr_Format(PyExc_RuntimeError, "uc_hook_add (TLB fill) failed: %d", err);
+            return NULL;
+        }
+        self->filling = 1;
+    }
+    PyMem_Free(self->regions);
+    self->regions = r;
+    self->nregions = n;
+    Py_RETURN_NONE;
+}
+
 /* close(): remove the hook and let go of the engine (the caller closes it). */
 static PyObject *Trap_close(Trap *self, PyObject *unused)
 {
@@ -671,7 +764,9 @@ static PyObject *Trap_close(Trap *self, PyObject *unused)
         self->hook_del(self->uc, self->hook);
     if (self->installed && self->counting_blocks)
         self->hook_del(self->uc, self->block_hook);
-    self->installed = self->counting_blocks = 0;
+    if (self->installed && self->filling)
+        self->hook_del(self->uc, self->fill_hook);
+    self->installed = self->counting_blocks = self->filling = 0;
     self->uc = NULL;
     Trap_clear(self);
     Py_CLEAR(self->owner);
@@ -739,7 +834,10 @@ static void Trap_dealloc(Trap *self)
         self->hook_del(self->uc, self->hook);
         if (self->counting_blocks)
             self->hook_del(self->uc, self->block_hook);
+        if (self->filling)
+            self->hook_del(self->uc, self->fill_hook);
     }
+    PyMem_Free(self->regions);
     Trap_clear(self);
     Py_CLEAR(self->owner); /* not part of any cycle: the Uc never refers back to the trap */
     Py_TYPE(self)->tp_free((PyObject *)self);
@@ -749,6 +847,8 @@ static PyMethodDef Trap_methods[] = {
     {"run", (PyCFunction)Trap_run, METH_VARARGS, "run(begin, until, count) -> uc_err"},
     {"count_blocks", (PyCFunction)Trap_count_blocks, METH_NOARGS,
      "install the block hook that preempts after blocks_left translation blocks"},
+    {"track_regions", (PyCFunction)Trap_track_regions, METH_O,
+     "track_regions([(start, end, prot), ...]): fill the virtual TLB from these regions"},
     {"close", (PyCFunction)Trap_close, METH_NOARGS, "remove the hook and let go of the engine"},
     {"syscall_return", (PyCFunction)Trap_syscall_return, METH_NOARGS,
      "(rip after the last syscall, rflags at it): the rcx and r11 it returns with"},

@@ -13,8 +13,7 @@ import re
 from typing import NamedTuple
 
 from capstone import CS_ARCH_X86, CS_MODE_64, Cs
-from unicorn import UC_ARCH_X86, UC_HOOK_INSN, UC_HOOK_INTR, UC_HOOK_MEM_INVALID, UC_HOOK_TLB_FILL, UC_MEM_FETCH
-from unicorn import UC_MEM_READ, UC_MEM_WRITE, UC_MODE_64, UC_PROT_ALL, UC_TLB_VIRTUAL, Uc
+from unicorn import UC_ARCH_X86, UC_HOOK_INSN, UC_HOOK_INTR, UC_HOOK_MEM_INVALID, UC_MODE_64, UC_TLB_VIRTUAL, Uc
 from unicorn import unicorn_const as UCC
 from unicorn import x86_const as X
 from unicorn.unicorn_py3.unicorn import uclib
@@ -54,14 +53,6 @@ _INTR_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint32, ctypes.c_voi
 _MEM_CB = ctypes.CFUNCTYPE(ctypes.c_bool, ctypes.c_void_p, ctypes.c_int, ctypes.c_uint64, ctypes.c_int,
                            ctypes.c_int64, ctypes.c_void_p)
 
-
-class _TlbEntry(ctypes.Structure):
-    _fields_ = (("paddr", ctypes.c_uint64), ("perms", ctypes.c_int))
-
-
-_TLB_FILL_CB = ctypes.CFUNCTYPE(ctypes.c_bool, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_int,
-                                ctypes.POINTER(_TlbEntry), ctypes.c_void_p)
-_ACCESS_NEEDS = {UC_MEM_READ: 1, UC_MEM_WRITE: 2, UC_MEM_FETCH: 4}  # region prot bits (= UC_PROT_*)
 _CODE_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint32, ctypes.c_void_p)
 
 # Instructions that fault with #GP at CPL 3. Unicorn runs guests at CPL 0,
@@ -127,7 +118,8 @@ class CPU:
         # Guest stores stay on Unicorn's inline fast path only on a page whose TLB
         # entry is not executable and that no memory hook covers (notdirty_write in
         # Unicorn 2.1.4's cputlb.c): so a TLB filled from each region's own
-        # protection, and fault hooks over everything but the writable regions.
+        # protection (the trap's fill hook), and fault hooks over everything but
+        # the writable regions.
         # Without both, every push, call and spill took the slow path (fib 4x slower).
         self.uc.ctl_set_tlb_mode(UC_TLB_VIRTUAL)
         self._fault_hooks: list[int] = []
@@ -197,18 +189,6 @@ class CPU:
             cpu.bad_access = (access, address, size)
             return False
 
-        region_at = self.mem.region_at
-
-        def on_tlb_fill(_uc, vaddr, access, entry, _ud):
-            # Identity mapping, with the region's protection when it allows the
-            # access; otherwise every right, so that Unicorn's own region check
-            # raises the fault and the fault hooks report it, as without a TLB hook.
-            r = region_at(vaddr)
-            e = entry[0]
-            e.paddr = vaddr
-            e.perms = r.prot if r is not None and r.prot & _ACCESS_NEEDS.get(access, 0) else UC_PROT_ALL
-            return True
-
         def on_port_io(_uc, *args):
             cpu.stop_reason = "privileged"
             emu_stop(uch)
@@ -217,7 +197,6 @@ class CPU:
         self._on_privileged = _CODE_CB(lambda _uc, addr, size, _ud: on_port_io(_uc))
         self._add(UC_HOOK_INTR, _INTR_CB(on_intr))
         self._on_bad_mem = _MEM_CB(on_bad_mem)
-        self._add(UC_HOOK_TLB_FILL, _TLB_FILL_CB(on_tlb_fill))
         self._regions_changed()
         io_cb = ctypes.CFUNCTYPE(ctypes.c_uint32, ctypes.c_void_p, ctypes.c_uint32, ctypes.c_int,
                                  ctypes.c_void_p)(lambda u, port, size, ud: on_port_io(u))
@@ -241,6 +220,7 @@ class CPU:
                     gaps.append((lo, r.start - 1))
                 lo = r.end
         gaps.append((lo, (1 << 64) - 1))
+        self.trap.track_regions([(r.start, r.end, r.prot) for r in self.mem.regions])
         self.fault_ranges = gaps
         for begin, end in gaps:
             h = ctypes.c_size_t()
