@@ -224,7 +224,8 @@ class BareRun:
         uch = self.uc._uch
         t = time.perf_counter()
         if self._trap is not None:
-            err = self._trap.run(self.entry, NEVER, 0)
+            self.uc.reg_write(X.UC_X86_REG_RIP, self.entry)
+            err = self._trap.run(NEVER, 0)
         else:
             err = EMU_START(uch, ctypes.c_uint64(self.entry), ctypes.c_uint64(NEVER), ctypes.c_uint64(0),
                             ctypes.c_size_t(0))

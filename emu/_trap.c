@@ -652,14 +652,19 @@ static int Trap_init(Trap *self, PyObject *args, PyObject *kw)
     return 0;
 }
 
-/* run(begin, until, count) -> uc_err: uc_emu_start with no time limit. */
+/* run(until, count) -> uc_err: uc_emu_start from the current rip, with no time limit. */
 static PyObject *Trap_run(Trap *self, PyObject *args)
 {
     unsigned long long begin, until, count;
-    if (!PyArg_ParseTuple(args, "KKK", &begin, &until, &count))
+    if (!PyArg_ParseTuple(args, "KK", &until, &count))
         return NULL;
     if (!self->installed) {
         PyErr_SetString(PyExc_RuntimeError, "Trap is not installed");
+        return NULL;
+    }
+    void *rip_ptr = &begin;
+    if (self->read_batch(self->uc, &self->in_ids[7], &rip_ptr, 1)) {
+        PyErr_SetString(PyExc_RuntimeError, "uc_reg_read_batch (rip) failed");
         return NULL;
     }
     if (self->running) {
@@ -749,6 +754,23 @@ static PyObject *Trap_track_regions(Trap *self, PyObject *seq)
     PyMem_Free(self->regions);
     self->regions = r;
     self->nregions = n;
+    Py_RETURN_NONE;
+}
+
+static PyObject *Trap_set_rax(Trap *self, PyObject *value)
+{
+    uint64_t v = PyLong_AsUnsignedLongLongMask(value);
+    void *p = &v;
+    if (v == (uint64_t)-1 && PyErr_Occurred())
+        return NULL;
+    if (!self->installed) {
+        PyErr_SetString(PyExc_RuntimeError, "Trap is not installed");
+        return NULL;
+    }
+    if (self->write_batch(self->uc, &self->out_ids[0], &p, 1)) {
+        PyErr_SetString(PyExc_RuntimeError, "uc_reg_write_batch (rax) failed");
+        return NULL;
+    }
     Py_RETURN_NONE;
 }
 
@@ -844,7 +866,8 @@ static void Trap_dealloc(Trap *self)
 }
 
 static PyMethodDef Trap_methods[] = {
-    {"run", (PyCFunction)Trap_run, METH_VARARGS, "run(begin, until, count) -> uc_err"},
+    {"run", (PyCFunction)Trap_run, METH_VARARGS, "run(until, count) -> uc_err, from the current rip"},
+    {"set_rax", (PyCFunction)Trap_set_rax, METH_O, "set_rax(value): a completed call's result"},
     {"count_blocks", (PyCFunction)Trap_count_blocks, METH_NOARGS,
      "install the block hook that preempts after blocks_left translation blocks"},
     {"track_regions", (PyCFunction)Trap_track_regions, METH_O,

@@ -74,11 +74,9 @@ def raw_function(name: str):
     return fn
 
 
-_RAX_ID = ctypes.c_int(X.UC_X86_REG_RAX)
 _RIP_ID = ctypes.c_int(X.UC_X86_REG_RIP)
 _RAW_LIB = ctypes.CDLL(uclib._name)  # the same loaded library, a separate function table
 REG_READ = raw_function("uc_reg_read")
-REG_WRITE = raw_function("uc_reg_write")
 EMU_STOP = raw_function("uc_emu_stop")
 UC_CTL = raw_function("uc_ctl")
 # uc_ctl(UC_CTL_WRITE(UC_CTL_TLB_FLUSH, 0)): the binding has no method for it.
@@ -132,8 +130,6 @@ class CPU:
         self.bad_access = None  # (access, address, size) from the invalid-memory hook
         self.counted = False  # runs in limited slices (blocks, or instructions when exact)
         self._hooks = []
-        self._rax = ctypes.c_uint64()
-        self._rax_ref = ctypes.byref(self._rax)
         self._rip = ctypes.c_uint64()
         self._rip_ref = ctypes.byref(self._rip)
         self.priv_sites: list[tuple[int, str]] = []
@@ -244,8 +240,7 @@ class CPU:
     # -- registers ----------------------------------------------------------------
 
     def set_rax(self, value: int) -> None:
-        self._rax.value = value
-        REG_WRITE(self.uch, _RAX_ID, self._rax_ref)
+        self.trap.set_rax(value)
 
     def rip(self) -> int:
         REG_READ(self.uch, _RIP_ID, self._rip_ref)
@@ -315,15 +310,15 @@ class CPU:
 
     # -- running ------------------------------------------------------------------
 
-    def run(self, rip: int, count: int = 0) -> int:
-        """Run from rip until a hook stops it or it raises; returns the uc_err."""
+    def run(self, count: int = 0) -> int:
+        """Run from the current rip until a hook stops it or it raises; returns the uc_err."""
         self.stop_reason = None
         self.preempt = None
         self.pending = None
         self.bad_access = None
         # `until` must be unreachable: with 0, a jump to address 0 would look like
         # a normal stop instead of a fetch fault. A non-canonical address never runs.
-        return self.trap.run(rip, NEVER, count)
+        return self.trap.run(NEVER, count)
 
     def close(self) -> None:
         """Free the Unicorn instance of an exited process (its memory, its

@@ -334,7 +334,6 @@ class System:
                 trap.count_blocks()
             cpu.uc.ctl_flush_tb()
         cpu.stop_at = cpu.nsys + self.SLICE_SYSCALLS
-        rip = cpu.rip()
         while True:
             count = self.SLICE_INSNS if cpu.counted and self.exact else 0
             if self.max_insns is not None:
@@ -342,11 +341,11 @@ class System:
             trap.blocks_left = self.SLICE_BLOCKS if cpu.counted and not self.exact else 0
             trap.preempted = False
             if self._deadline is None:  # no watchdog thread to talk to
-                err = cpu.run(rip, count)
+                err = cpu.run(count)
             else:
                 with self._watch_lock:
                     self._running = cpu
-                err = cpu.run(rip, count)
+                err = cpu.run(count)
                 with self._watch_lock:
                     self._running = None
             reason = cpu.stop_reason or cpu.preempt  # a hook's reason wins over the watchdog's
@@ -355,7 +354,6 @@ class System:
                 # without a syscall are counted exactly (--max-insns).
                 self._since_syscall[task.tid] = 0
                 if cpu.nsys < cpu.stop_at or not self.slice_over(cpu):
-                    rip = cpu.rip()
                     continue
             break
         if err:

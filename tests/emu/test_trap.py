@@ -101,7 +101,7 @@ def test_trap_rejects_bad_arguments_without_crashing():
         Trap(uc, uc._uch.value, (0,) * 6, (1,) * 9, (1, 2, 3), 0, print, print, print, print, extra=1)
     t = Trap.__new__(Trap)
     with pytest.raises(RuntimeError, match="not installed"):
-        t.run(0, 1 << 63, 0)
+        t.run(1 << 63, 0)
     with pytest.raises(TypeError):
         t.trace_with(object(), print, print)
 
@@ -113,7 +113,7 @@ def test_a_closed_trap_cannot_run():
     trap = cpu.trap
     cpu.close()
     with pytest.raises(RuntimeError, match="not installed"):
-        trap.run(0, 1 << 63, 0)
+        trap.run(1 << 63, 0)
     trap.close()  # twice is harmless
 
 
