@@ -14,11 +14,13 @@ runner three ways:
                  build/bench/probe_block.so against the loaded libunicorn):
                  one call per translation block, which could count blocks
                  and stop the slice deterministically.
-Then the same question on strat9-emu itself: a few multi-task workloads
-as they are, and with instruction counting switched off by monkeypatching
-System._others_alive in this process only (what counting would cost if it
-were enabled only while another task is runnable; with virtual time, no
-task can become runnable while the running one makes no syscall).
+strat9-emu now preempts with such a block hook (emu/_trap.c). Then the
+same question on strat9-emu itself: a few multi-task workloads as they are
+("counted": block-limited slices), and with slices switched off by
+monkeypatching System._others_alive in this process only (what the block
+hook would cost if it were enabled only while another task is runnable;
+with virtual time, no task can become runnable while the running one makes
+no syscall).
 Not part of `make bench`; prints medians of N repetitions.
 """
 

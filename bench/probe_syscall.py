@@ -2,8 +2,9 @@
 
     python bench/probe_syscall.py [--reps N]
 
-Runs syscall_loop (200k SYS_NULL) on one Unicorn instance with hooks that
-do more and more of what strat9-emu's hook does, then strat9-emu itself,
+Runs syscall_loop (200k SYS_NULL) on one Unicorn instance with ctypes hooks
+that do more and more of what strat9-emu's hook does (the costs that led
+to writing the hook in C, emu/_trap.c), then strat9-emu itself,
 and prints nanoseconds per syscall (median and min of N repetitions;
 interleaved). Then a few micro-costs of the kernel-model path (timeit).
 Not part of `make bench`.
