@@ -447,9 +447,9 @@ static void stop_with_error(Trap *t)
     PyErr_NormalizeException(&type, &value, &tb);
     if (tb != NULL && value != NULL)
         PyException_SetTraceback(value, tb);
-    PyObject *r = PyObject_CallOneArg(t->on_error, value ? value : Py_None);
+    PyObject *r = t->on_error ? PyObject_CallOneArg(t->on_error, value ? value : Py_None) : NULL;
     if (r == NULL)
-        PyErr_WriteUnraisable(t->on_error);
+        PyErr_WriteUnraisable(t->on_error ? t->on_error : Py_None);
     Py_XDECREF(r);
     Py_XDECREF(type);
     Py_XDECREF(value);
@@ -468,7 +468,8 @@ static void on_syscall(void *uc, void *user_data)
         PyEval_RestoreThread(t->saved);
 
     PyObject *args[9];
-    args[0] = t->task;
+    args[0] = t->task; /* held for the call: a handler may load another task */
+    Py_INCREF(args[0]);
     int n = 1;
     for (; n < 8; n++) {
         args[n] = PyLong_FromUnsignedLongLong(t->in[n - 1]);
@@ -487,7 +488,7 @@ static void on_syscall(void *uc, void *user_data)
         r = PyObject_Vectorcall(t->handler, args, 8, NULL);
         s->in_syscall = 0;
         if (r != NULL && PyLong_CheckExact(r) && PyList_GET_SIZE(s->deferred) == 0) {
-            if (sink_plain(s, t->task, nr, t->in + 1, PyLong_AsUnsignedLongLongMask(r)) < 0)
+            if (sink_plain(s, args[0], nr, t->in + 1, PyLong_AsUnsignedLongLongMask(r)) < 0)
                 Py_CLEAR(r);
         } else if (r != NULL) {
             args[8] = r;
@@ -498,7 +499,7 @@ static void on_syscall(void *uc, void *user_data)
     } else {
         r = PyObject_Vectorcall(t->trace_full, args, 8, NULL);
     }
-    for (int i = 1; i < n; i++)
+    for (int i = 0; i < n; i++)
         Py_DECREF(args[i]);
 
     if (r == NULL) {
