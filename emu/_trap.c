@@ -709,6 +709,19 @@ static PyObject *Trap_count_blocks(Trap *self, PyObject *unused)
     Py_RETURN_NONE;
 }
 
+/* uncount_blocks(): remove the block hook. Unicorn invalidates the blocks
+ * translated with its call (uc_hook_del -> hook_invalidate_region). */
+static PyObject *Trap_uncount_blocks(Trap *self, PyObject *unused)
+{
+    (void)unused;
+    if (self->installed && self->counting_blocks) {
+        self->hook_del(self->uc, self->block_hook);
+        self->counting_blocks = 0;
+    }
+    self->blocks_left = 0;
+    Py_RETURN_NONE;
+}
+
 /* track_regions([(start, end, prot), ...]): the regions the TLB is filled from,
  * sorted and disjoint; installs the TLB fill hook on first use. */
 static PyObject *Trap_track_regions(Trap *self, PyObject *seq)
@@ -871,6 +884,7 @@ static PyMethodDef Trap_methods[] = {
     {"set_rax", (PyCFunction)Trap_set_rax, METH_O, "set_rax(value): a completed call's result"},
     {"count_blocks", (PyCFunction)Trap_count_blocks, METH_NOARGS,
      "install the block hook that preempts after blocks_left translation blocks"},
+    {"uncount_blocks", (PyCFunction)Trap_uncount_blocks, METH_NOARGS, "remove the block hook"},
     {"track_regions", (PyCFunction)Trap_track_regions, METH_O,
      "track_regions([(start, end, prot), ...]): fill the virtual TLB from these regions"},
     {"close", (PyCFunction)Trap_close, METH_NOARGS, "remove the hook and let go of the engine"},

@@ -128,7 +128,10 @@ class CPU:
         self.pending = None  # a kernel result the scheduler must act on
         self.fault = None
         self.bad_access = None  # (access, address, size) from the invalid-memory hook
-        self.counted = False  # runs in limited slices (blocks, or instructions when exact)
+        self.counted = False  # has the hook that limits slices (blocks, or instructions when exact)
+        self.lone_slice = False  # the current slice has no block limit: nobody else is runnable
+        self.arm_limit = False  # a task became runnable: stop after this syscall to install the hook
+        self.slice_stop_at = 0  # the slice's own syscall budget, while stop_at is borrowed for arm_limit
         self._hooks = []
         self._rip = ctypes.c_uint64()
         self._rip_ref = ctypes.byref(self._rip)
@@ -156,6 +159,9 @@ class CPU:
             cpu.stop_reason = "kernel"
 
         def on_budget():
+            if cpu.arm_limit:  # the scheduler must install the block hook now
+                cpu.stop_reason = "arm"
+                return True
             if system.exact or system.slice_over(cpu):
                 cpu.stop_reason = "budget"
                 return True

@@ -3,12 +3,13 @@ time-limit watchdog, and the run's outcome.
 
 Scheduling (TESTBED.md): a task runs until it blocks, yields, exits or has
 made SLICE_SYSCALLS syscalls; then the next runnable task in FIFO order
-runs. As soon as a system has more than one task, each slice is also
-limited to SLICE_BLOCKS translation blocks (a block hook in C), so a task
-computing without syscalls is preempted at a point that depends on nothing
-but the guest: every run is reproducible. A lone task runs without the
-hook, at full speed. `exact` counts SLICE_INSNS instructions instead
-(Unicorn's count), even for a lone task, and allows `max_insns`.
+runs. While another task is runnable, each slice is also limited to
+SLICE_BLOCKS translation blocks (a block hook in C), so a task computing
+without syscalls is preempted at a point that depends on nothing but the
+guest: every run is reproducible. The only runnable task runs without a
+limit (with virtual time nobody else can become runnable before its next
+syscall). `exact` counts SLICE_INSNS instructions instead (Unicorn's
+count), in every slice, and allows `max_insns`.
 """
 
 from __future__ import annotations
@@ -84,7 +85,8 @@ class RunResult:
 
 class System:
     SLICE_SYSCALLS = 64
-    SLICE_BLOCKS = 50_000  # translation blocks per slice when several tasks exist
+    SLICE_BLOCKS = 50_000  # translation blocks per slice while another task is runnable
+    LONE_BLOCKS = 1_000_000  # blocks run alone after which the block hook is removed
     SLICE_INSNS = 200_000  # instructions per slice in exact mode
     def __init__(self, *, tracer=None, exact: bool = False, timeout: float | None = None,
                  max_insns: int | None = None, stdout=None, stderr=None, report=None, limits: Limits | None = None):
@@ -104,7 +106,8 @@ class System:
         self._deadline = None
         self._timed_out = False
         self._watch_lock = threading.Lock()
-        self._running: CPU | None = None
+        self._running: CPU | None = None  # for the watchdog thread
+        self._slice_cpu: CPU | None = None  # the CPU running a slice, while it does
         self._since_syscall: dict[int, int] = {}  # exact mode: insns since the task's last syscall
         self._retiring: list[Process] = []  # exited processes whose CPU is still to be freed
         self._retired_syscalls = 0
@@ -159,6 +162,7 @@ class System:
 
     def _on_wake(self, task: Task) -> None:
         self.runq.append(task)
+        self._limit_running_slice()
 
     def _on_task_exit(self, task: Task) -> None:
         if self.tracer is not None:
@@ -273,7 +277,7 @@ class System:
     def start_thread(self, task: Task, entry: int, stack_top: int, arg0: int, tls: int) -> None:
         task.cpu = ThreadStart(entry, stack_top, arg0, tls)
         self.runq.append(task)
-        self._end_uncounted_slice(task.process.pid)
+        self._limit_running_slice()
         if self.tracer is not None:
             self.tracer.thread_start(task, entry)
 
@@ -296,16 +300,26 @@ class System:
         ccpu.task = child.main_task
         self.cpus[child.pid] = ccpu
         self.runq.append(child.main_task)
-        self._end_uncounted_slice(parent.process.pid)
+        self._limit_running_slice()
         if self.tracer is not None:
             self.tracer.process_start(child, None, None)
 
-    def _end_uncounted_slice(self, pid: int) -> None:
-        """A lone task just made a second one: end its slice after this
-        syscall, so that the next one is limited (a task that
-        now spins on shared memory must not starve the new one)."""
-        cpu = self.cpus[pid]
-        if not cpu.counted:
+    def _limit_running_slice(self) -> None:
+        """A task became runnable (woken, created or forked) while the running
+        one has a slice without a block limit, because nobody else could run:
+        the rest of the slice gets one, SLICE_BLOCKS from now (a task that now
+        spins on shared memory must not starve the other). Without the block
+        hook, the run stops after this syscall to install it and goes on with
+        the same slice. Exact mode limits every slice anyway."""
+        cpu = self._slice_cpu
+        if cpu is None or self.exact or not cpu.lone_slice:
+            return
+        cpu.lone_slice = False
+        if cpu.counted:
+            cpu.trap.blocks_left = self.SLICE_BLOCKS
+        elif not cpu.arm_limit:
+            cpu.arm_limit = True
+            cpu.slice_stop_at = cpu.stop_at
             cpu.stop_at = 0
 
     def get_fs_base(self, task: Task) -> int:
@@ -323,22 +337,32 @@ class System:
     def _run_slice(self, cpu: CPU, task: Task):
         self._switch_to(cpu, task)
         trap = cpu.trap
-        if not cpu.counted and (self.exact or self._others_alive(task)):
-            # From now on this process runs in limited slices, so a task spinning
-            # without syscalls cannot starve the others: SLICE_BLOCKS translation
-            # blocks (a block hook in C), or in exact mode SLICE_INSNS instructions
-            # (Unicorn's count, a hook on every instruction). Either hook is only
-            # called by code translated after it exists: start afresh.
+        # With virtual time nobody becomes runnable while this task runs without
+        # a syscall: it needs a limited slice only if another task is runnable
+        # now (one woken later limits the slice then: _limit_running_slice).
+        limited = self.exact or self._others_runnable(task)
+        if limited and not cpu.counted:
+            # The hook that limits slices: SLICE_BLOCKS translation blocks (a block
+            # hook in C), or in exact mode SLICE_INSNS instructions (Unicorn's count,
+            # a hook on every instruction, for good). Either is only called by code
+            # translated after it exists: start afresh.
             cpu.counted = True
             if not self.exact:
                 trap.count_blocks()
             cpu.uc.ctl_flush_tb()
         cpu.stop_at = cpu.nsys + self.SLICE_SYSCALLS
+        cpu.lone_slice = not limited
+        cpu.arm_limit = False
+        self._slice_cpu = cpu
         while True:
             count = self.SLICE_INSNS if cpu.counted and self.exact else 0
             if self.max_insns is not None:
                 count = min(count, self.max_insns - self._since_syscall.get(task.tid, 0))
-            trap.blocks_left = self.SLICE_BLOCKS if cpu.counted and not self.exact else 0
+            if self.exact or not cpu.counted:
+                trap.blocks_left = 0
+            else:
+                # Alone, the hook only measures: after LONE_BLOCKS it goes (below).
+                trap.blocks_left = self.LONE_BLOCKS if cpu.lone_slice else self.SLICE_BLOCKS
             trap.preempted = False
             if self._deadline is None:  # no watchdog thread to talk to
                 err = cpu.run(count)
@@ -355,7 +379,25 @@ class System:
                 self._since_syscall[task.tid] = 0
                 if cpu.nsys < cpu.stop_at or not self.slice_over(cpu):
                     continue
+            elif reason == "arm":  # install the block hook and go on with this slice
+                cpu.arm_limit = False
+                cpu.stop_at = cpu.slice_stop_at
+                trap.count_blocks()
+                cpu.uc.ctl_flush_tb()
+                cpu.counted = True
+                if cpu.nsys < cpu.stop_at or not self.slice_over(cpu):
+                    continue
+                reason = "budget"
+            elif trap.preempted and cpu.lone_slice and not reason:
+                # LONE_BLOCKS run with nobody else runnable: this task computes alone
+                # for long stretches, and the hook's call in every block costs more
+                # than translating its code again (Unicorn invalidates the blocks
+                # that call it). Go on at full speed; a task woken later brings it back.
+                trap.uncount_blocks()
+                cpu.counted = False
+                continue
             break
+        self._slice_cpu = None
         if err:
             return self._uc_error(cpu, task, err)
         if reason == "budget":
@@ -393,8 +435,8 @@ class System:
                 self._fault(cpu, task, SIGSEGV, "emulation stopped unexpectedly", rip)
         return None
 
-    def _others_alive(self, task: Task) -> bool:
-        return any(t is not task and t.alive for t in self.kernel.tasks.values())
+    def _others_runnable(self, task: Task) -> bool:
+        return any(t is not task and t.state is TaskState.RUNNABLE for t in self.runq)
 
     # -- faults ---------------------------------------------------------------------------
 

@@ -126,3 +126,31 @@ def test_read_modify_write_instructions_survive_preemption(run_guests):
         assert b"add 2000000 inc 2000000 xadd 4000000" in r.stdout
         preempts = [e for e in r.trace if e["event"] == "preempt"]
         assert len(preempts) >= 20 and {e["by"] for e in preempts} == {"insns" if exact else "blocks"}
+
+
+def test_a_task_beside_sleepers_runs_without_slices(run_guests):
+    """Nobody else is runnable while bench_idle sleeps (virtual time stands
+    still without syscalls): busy_loop is preempted only at the start, while
+    bench_idle has not run yet, and its block hook goes after LONE_BLOCKS."""
+    from emu import System, Tracer
+
+    system = System(tracer=Tracer())
+    system.spawn(guest(SPIN[0]), argv=list(SPIN))
+    system.spawn(guest("bench_idle"))
+    cpu = system.cpus[1]
+    seen = []
+    real = system._run_slice
+
+    def watch(c, task):
+        out = real(c, task)
+        if c is cpu:
+            seen.append(c.counted)
+        return out
+
+    system._run_slice = watch
+    r = system.run()
+    assert r.status == 0
+    assert f"checksum {busy_loop_checksum(SPIN_N)}".encode() in r.stdout
+    preempts = [e for e in r.trace if e["event"] == "preempt"]
+    assert [e["pid"] for e in preempts] == [1]  # once, before bench_idle first ran
+    assert seen[0] is True and seen[-1] is False  # the hook came, then went
