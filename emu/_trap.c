@@ -922,11 +922,107 @@ static PyTypeObject TrapType = {
     .tp_members = Trap_members,
 };
 
+/* ---- guest memory for the kernel model: uc_mem_read / uc_mem_write without ctypes ---- */
+
+typedef int (*mem_fn)(void *uc, uint64_t address, void *bytes, uint64_t size);
+static mem_fn g_mem_read, g_mem_write;
+
+/* use_memory_functions(uc_mem_read address, uc_mem_write address) */
+static PyObject *mod_use_memory_functions(PyObject *m, PyObject *args)
+{
+    unsigned long long rd, wr;
+    (void)m;
+    if (!PyArg_ParseTuple(args, "KK", &rd, &wr))
+        return NULL;
+    if (!rd || !wr) {
+        PyErr_SetString(PyExc_ValueError, "null function address");
+        return NULL;
+    }
+    g_mem_read = (mem_fn)(uintptr_t)rd;
+    g_mem_write = (mem_fn)(uintptr_t)wr;
+    Py_RETURN_NONE;
+}
+
+static int engine_arg(PyObject *const *args, Py_ssize_t nargs, Py_ssize_t want, void **uc, uint64_t *addr)
+{
+    if (nargs != want) {
+        PyErr_Format(PyExc_TypeError, "expected %zd arguments, got %zd", want, nargs);
+        return -1;
+    }
+    if (g_mem_read == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "use_memory_functions() was not called");
+        return -1;
+    }
+    unsigned long long u = PyLong_AsUnsignedLongLong(args[0]);
+    if (u == (unsigned long long)-1 && PyErr_Occurred())
+        return -1;
+    if (u == 0) {
+        PyErr_SetString(PyExc_ValueError, "null engine");
+        return -1;
+    }
+    *addr = PyLong_AsUnsignedLongLong(args[1]);
+    if (*addr == (uint64_t)-1 && PyErr_Occurred())
+        return -1;
+    *uc = (void *)(uintptr_t)u;
+    return 0;
+}
+
+/* mem_read(engine, address, size) -> bytes, or None when Unicorn refuses */
+static PyObject *mod_mem_read(PyObject *m, PyObject *const *args, Py_ssize_t nargs)
+{
+    void *uc;
+    uint64_t addr;
+    (void)m;
+    if (engine_arg(args, nargs, 3, &uc, &addr) < 0)
+        return NULL;
+    Py_ssize_t size = PyLong_AsSsize_t(args[2]);
+    if (size < 0) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_ValueError, "negative size");
+        return NULL;
+    }
+    PyObject *out = PyBytes_FromStringAndSize(NULL, size);
+    if (out == NULL)
+        return NULL;
+    if (size && g_mem_read(uc, addr, PyBytes_AS_STRING(out), (uint64_t)size)) {
+        Py_DECREF(out);
+        Py_RETURN_NONE;
+    }
+    return out;
+}
+
+/* mem_write(engine, address, data) -> True, or False when Unicorn refuses */
+static PyObject *mod_mem_write(PyObject *m, PyObject *const *args, Py_ssize_t nargs)
+{
+    void *uc;
+    uint64_t addr;
+    Py_buffer view;
+    (void)m;
+    if (engine_arg(args, nargs, 3, &uc, &addr) < 0)
+        return NULL;
+    if (PyObject_GetBuffer(args[2], &view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    int err = view.len ? g_mem_write(uc, addr, view.buf, (uint64_t)view.len) : 0;
+    PyBuffer_Release(&view);
+    return PyBool_FromLong(err == 0);
+}
+
+static PyMethodDef module_methods[] = {
+    {"use_memory_functions", (PyCFunction)mod_use_memory_functions, METH_VARARGS,
+     "use_memory_functions(uc_mem_read, uc_mem_write): their addresses in the loaded libunicorn"},
+    {"mem_read", (PyCFunction)(void (*)(void))mod_mem_read, METH_FASTCALL,
+     "mem_read(engine, address, size) -> bytes, or None when Unicorn refuses"},
+    {"mem_write", (PyCFunction)(void (*)(void))mod_mem_write, METH_FASTCALL,
+     "mem_write(engine, address, data) -> bool"},
+    {NULL, NULL, 0, NULL},
+};
+
 static struct PyModuleDef trap_module = {
     PyModuleDef_HEAD_INIT,
     .m_name = "emu._trap",
     .m_doc = "The syscall hook of strat9-emu, in C.",
     .m_size = -1,
+    .m_methods = module_methods,
 };
 
 PyMODINIT_FUNC PyInit__trap(void)

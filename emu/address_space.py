@@ -15,10 +15,16 @@ import mmap
 from unicorn import UC_PROT_EXEC, UC_PROT_READ, UC_PROT_WRITE, UcError
 from unicorn.unicorn_py3.unicorn import uclib
 
+from ._trap import mem_read, mem_write, use_memory_functions
+
 from kernel_model.errno import Errno, SyscallError
 from kernel_model.memory import MemoryFault
 
 PAGE = 4096
+# The model's copies in and out of guest memory call libunicorn from C (emu/_trap.c):
+# through ctypes, a 64-byte read cost about 0.6 us more.
+_LIB = ctypes.CDLL(uclib._name)  # the binding's library, already loaded
+use_memory_functions(*(ctypes.cast(getattr(_LIB, f), ctypes.c_void_p).value for f in ("uc_mem_read", "uc_mem_write")))
 USER_ADDR_MAX = 0x0000_8000_0000_0000
 
 
@@ -44,14 +50,13 @@ class MemoryBudget:
 class AddressSpace:
     def __init__(self, uc, limit_bytes: int = 1 << 30, budget: MemoryBudget | None = None):
         self.uc = uc
-        self._uch = uc._uch
+        self._engine = uc._uch.value
         self.regions: list[Region] = []  # sorted, non-overlapping
         self._starts: list[int] = []
         self.limit_bytes = limit_bytes
         self.budget = budget or MemoryBudget(1 << 62)
         self.mapped_bytes = 0
         self._last: Region | None = None
-        self._buf = ctypes.create_string_buffer(4096)
         self.on_change = None  # called after every map and unmap (the CPU's fault hooks follow the regions)
 
     # -- mapping --------------------------------------------------------------
@@ -186,12 +191,10 @@ class AddressSpace:
         r = self._last
         if r is None or not (r.start <= addr and addr + size <= r.end and r.prot & 1):
             self._check(addr, size, 1, False)
-        if size <= 4096:
-            buf = self._buf
-            if uclib.uc_mem_read(self._uch, addr, buf, size):
-                raise MemoryFault(addr, size, False)
-            return buf.raw[:size]
-        return bytes(self.uc.mem_read(addr, size))
+        data = mem_read(self._engine, addr, size)
+        if data is None:
+            raise MemoryFault(addr, size, False)
+        return data
 
     def write(self, addr: int, data: bytes) -> None:
         size = len(data)
@@ -200,7 +203,7 @@ class AddressSpace:
         r = self._last
         if r is None or not (r.start <= addr and addr + size <= r.end and r.prot & 2):
             self._check(addr, size, 2, True)
-        if uclib.uc_mem_write(self._uch, addr, data, size):
+        if not mem_write(self._engine, addr, data):
             raise MemoryFault(addr, size, True)
 
     def describe(self, addr: int) -> str:

@@ -65,8 +65,15 @@ def decode_result(raw: int) -> tuple[int, Errno | None]:
 class SyscallError(Exception):
     """A syscall failed with `errno`; the guest sees -errno in rax."""
 
-    __slots__ = ("errno",)
+    __slots__ = ("errno", "detail")
 
+    # Raised on every failed syscall: the message is only built when shown.
     def __init__(self, errno: Errno, detail: str = ""):
-        super().__init__(f"{errno.name}{': ' + detail if detail else ''}")
         self.errno = errno
+        self.detail = detail
+
+    def __str__(self) -> str:
+        return f"{self.errno.name}: {self.detail}" if self.detail else self.errno.name
+
+    def __repr__(self) -> str:
+        return f"SyscallError({self})"
