@@ -157,3 +157,26 @@ def test_ctrl_c_at_a_syscall_interrupts_the_run_not_an_internal_error():
         system.run()
     lines = out.getvalue().splitlines()  # what the trap had buffered is written
     assert sum('"SYS_NULL"' in line for line in lines) == 99
+
+
+def test_guest_memory_functions():
+    from unicorn import UC_ARCH_X86, UC_MODE_64, Uc
+
+    from emu._trap import mem_read, mem_write
+
+    uc = Uc(UC_ARCH_X86, UC_MODE_64)
+    uc.mem_map(0x10000, 0x1000, 3)
+    engine = uc._uch.value
+    assert mem_write(engine, 0x10ff8, b"abcdefgh") is True
+    assert mem_read(engine, 0x10ff8, 8) == b"abcdefgh"
+    assert mem_read(engine, 0x10ffc, 8) is None  # runs off the mapping
+    assert mem_write(engine, 0x20000, b"x") is False
+    assert mem_read(engine, 0x10000, 0) == b""
+    with pytest.raises(ValueError):
+        mem_read(0, 0x10000, 1)
+    with pytest.raises(ValueError):
+        mem_read(engine, 0x10000, -1)
+    with pytest.raises(TypeError):
+        mem_read(engine, 0x10000)
+    with pytest.raises(TypeError):
+        mem_write(engine, 0x10000, "text")
