@@ -388,7 +388,7 @@ class System:
                 if cpu.nsys < cpu.stop_at or not self.slice_over(cpu):
                     continue
                 reason = "budget"
-            elif trap.preempted and cpu.lone_slice and not reason:
+            elif trap.preempted and cpu.lone_slice and not reason and not err:
                 # LONE_BLOCKS run with nobody else runnable: this task computes alone
                 # for long stretches, and the hook's call in every block costs more
                 # than translating its code again (Unicorn invalidates the blocks
