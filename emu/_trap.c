@@ -26,6 +26,7 @@ typedef int (*emu_stop_fn)(void *uc);
 
 #define NREGS 9 /* rax (number), rdi, rsi, rdx, r10, r8, r9 (arguments), rip, rflags */
 #define NOUT 3  /* rax, rcx, r11 */
+#define SYSCALL_INSN_SIZE 2
 #define UC_HOOK_INSN 2  /* unicorn.h: UC_HOOK_INSN = 1 << 1 */
 #define UC_HOOK_BLOCK 8 /* unicorn.h: UC_HOOK_BLOCK = 1 << 3 */
 #define UC_HOOK_TLB_FILL (1 << 17)
@@ -41,8 +42,6 @@ typedef struct {
     uint64_t start, end; /* [start, end) */
     int prot;            /* UC_PROT_* bits */
 } Range;
-#define SYSCALL_INSN_SIZE 2
-
 
 /* ---- TraceSink: the JSONL trace output, with plain syscall lines written in C ----
  *
@@ -191,7 +190,7 @@ static int sink_plain(Sink *s, PyObject *task, unsigned long long nr, const uint
         }
     }
     Py_DECREF(now);
-    if (sink_reserve(s, 512) < 0) {
+    if (sink_reserve(s, 1024) < 0) { /* the longest line: about 710 bytes */
         Py_XDECREF(t_str);
         return -1;
     }
@@ -203,7 +202,7 @@ static int sink_plain(Sink *s, PyObject *task, unsigned long long nr, const uint
         p = put_u64(p, args[i]);
     }
     long long value = (long long)raw;
-    const char *err = value < 0 && -value <= MAX_ERRNO ? s->errnames[-value] : NULL; /* as decode_result */
+    const char *err = value < 0 && value >= -MAX_ERRNO ? s->errnames[-value] : NULL; /* as decode_result */
     p = put_str(p, "], \"errno\": ");
     p = put_str(p, err ? err : "null");
     p = put_str(p, ", ");
@@ -220,7 +219,7 @@ static int sink_plain(Sink *s, PyObject *task, unsigned long long nr, const uint
     p = put_u64(p, s->tid);
     p = put_str(p, "}\n");
     s->len = (size_t)(p - s->buf);
-    if (s->len > (1 << 16) - 512)
+    if (s->len > (1 << 16) - 1024)
         return sink_flush(s);
     return 0;
 }
@@ -311,19 +310,11 @@ static int Sink_init(Sink *s, PyObject *args, PyObject *kw)
 /* write(line): a line from the Python tracer, after whatever the trap buffered; flushes. */
 static PyObject *Sink_write(Sink *s, PyObject *line)
 {
-    Py_ssize_t n;
-    const char *u = PyUnicode_Check(line) ? PyUnicode_AsUTF8AndSize(line, &n) : NULL;
-    if (u == NULL) {
-        if (!PyErr_Occurred())
-            PyErr_SetString(PyExc_TypeError, "write() takes a str");
+    if (!PyUnicode_Check(line)) {
+        PyErr_SetString(PyExc_TypeError, "write() takes a str");
         return NULL;
     }
-    if (s->len == 0) { /* nothing buffered: write it as it is (it may not be ASCII) */
-        if (s->file == NULL || s->file == Py_None)
-            Py_RETURN_NONE;
-        return PyObject_CallMethod(s->file, "write", "O", line);
-    }
-    if (sink_flush(s) < 0)
+    if (sink_flush(s) < 0) /* the C lines first; Python's own line as it is (it may not be ASCII) */
         return NULL;
     if (s->file == NULL || s->file == Py_None)
         Py_RETURN_NONE;
@@ -620,6 +611,15 @@ static int Trap_init(Trap *self, PyObject *args, PyObject *kw)
         return -1;
     if (ids_from(in_ids, self->in_ids, NREGS, "in_ids") < 0 || ids_from(out_ids, self->out_ids, NOUT, "out_ids") < 0)
         return -1;
+    if (!uc || !fadd || !fdel || !frd || !fwr || !fstart || !fstop) {
+        PyErr_SetString(PyExc_ValueError, "Trap: null engine or function address");
+        return -1;
+    }
+    if (!PyCallable_Check(handler) || !PyCallable_Check(on_other) || !PyCallable_Check(on_budget) ||
+        !PyCallable_Check(on_error)) {
+        PyErr_SetString(PyExc_TypeError, "Trap: handler, on_other, on_budget and on_error must be callable");
+        return -1;
+    }
     self->uc = (void *)(uintptr_t)uc;
     self->hook_add = (hook_add_fn)(uintptr_t)fadd;
     self->hook_del = (hook_del_fn)(uintptr_t)fdel;

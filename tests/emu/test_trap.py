@@ -99,6 +99,10 @@ def test_trap_rejects_bad_arguments_without_crashing():
         Trap(uc, uc._uch.value, (0,) * 6, (1, 2), (1, 2, 3), 0, print, print, print, print)
     with pytest.raises(TypeError):
         Trap(uc, uc._uch.value, (0,) * 6, (1,) * 9, (1, 2, 3), 0, print, print, print, print, extra=1)
+    with pytest.raises(ValueError, match="null engine"):
+        Trap(uc, 0, (0,) * 6, (1,) * 9, (1, 2, 3), 0, print, print, print, print)
+    with pytest.raises(TypeError, match="callable"):
+        Trap(uc, uc._uch.value, (1,) * 6, (1,) * 9, (1, 2, 3), 0, print, None, print, print)
     t = Trap.__new__(Trap)
     with pytest.raises(RuntimeError, match="not installed"):
         t.run(1 << 63, 0)
