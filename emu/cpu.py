@@ -116,7 +116,7 @@ class CPU:
         # entry is not executable and that no memory hook covers (notdirty_write in
         # Unicorn 2.1.4's cputlb.c): so a TLB filled from each region's own
         # protection (the trap's fill hook), and fault hooks over everything but
-        # the writable regions. Without both, every push, call and spill takes
+        # the read-write regions. Without both, every push, call and spill takes
         # the slow path (fib 4.7x slower).
         self.uc.ctl_set_tlb_mode(UC_TLB_VIRTUAL)
         self._fault_hooks: list[int] = []
@@ -208,7 +208,8 @@ class CPU:
 
     def _regions_changed(self) -> None:
         """The address space changed: fault hooks over everything but the
-        writable regions (see __init__), and no stale TLB entry."""
+        read-write regions (see __init__), and no stale TLB entry. A
+        write-only region stays covered: a read from it is a fault to report."""
         uch = self.uch
         for h in self._fault_hooks:
             uclib.uc_hook_del(uch, h)
@@ -216,7 +217,7 @@ class CPU:
         lo = 0
         gaps = []
         for r in self.mem.regions:
-            if r.prot & 2:
+            if r.prot & 3 == 3:
                 if r.start > lo:
                     gaps.append((lo, r.start - 1))
                 lo = r.end

@@ -444,7 +444,7 @@ class System:
         rip = cpu.rip()
         rsp = cpu.uc.reg_read(X.UC_X86_REG_RSP)
         if err == UCC.UC_ERR_FETCH_PROT and cpu.bad_access is None:
-            # No fault hook covers the writable regions (see CPU.__init__): a jump
+            # No fault hook covers the read-write regions (see CPU.__init__): a jump
             # into one is a fetch from non-executable memory at the rip.
             cpu.bad_access = (UC_MEM_FETCH_PROT, rip, 1)
         if err in _UC_FAULTS and not _canonical(rsp):
