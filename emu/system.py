@@ -349,7 +349,8 @@ class System:
             cpu.counted = True
             if not self.exact:
                 trap.count_blocks()
-            cpu.uc.ctl_flush_tb()
+            if cpu.ran:
+                cpu.uc.ctl_flush_tb()
         cpu.stop_at = cpu.nsys + self.SLICE_SYSCALLS
         cpu.lone_slice = not limited
         cpu.arm_limit = False
