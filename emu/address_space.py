@@ -15,10 +15,10 @@ import mmap
 from unicorn import UC_PROT_EXEC, UC_PROT_READ, UC_PROT_WRITE, UcError
 from unicorn.unicorn_py3.unicorn import uclib
 
-from ._trap import mem_read, mem_write, use_memory_functions
-
 from kernel_model.errno import Errno, SyscallError
 from kernel_model.memory import MemoryFault
+
+from ._trap import mem_read, mem_write, use_memory_functions
 
 PAGE = 4096
 # The model's copies in and out of guest memory call libunicorn from C (emu/_trap.c):
