@@ -13,9 +13,13 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <structmember.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef int (*hook_add_fn)(void *uc, size_t *hh, int type, void *cb, void *user_data, uint64_t begin,
                            uint64_t end, ...);
@@ -418,6 +422,7 @@ typedef struct {
     int release_gil;          /* run() lets other Python threads run while the guest does */
     PyThreadState *saved;     /* while run() has released the GIL */
     int running;              /* inside run() */
+    int interrupted;          /* Ctrl-C stopped the run (watch_signals) */
     /* Preemption by translation blocks: the block hook stops the run when
      * blocks_left falls to 0 (0: no limit). */
     long long blocks_left;
@@ -430,6 +435,59 @@ typedef struct {
 } Trap;
 
 static int Trap_clear(Trap *self);
+
+/* Ctrl-C while a guest computes without syscalls: Python's own SIGINT
+ * handling waits for the interpreter, which waits for uc_emu_start. Python
+ * writes every signal's number to its wakeup fd (signal.set_wakeup_fd); a
+ * C thread reading that pipe stops the running engine on SIGINT, so the
+ * interpreter gets control back and raises KeyboardInterrupt. The run ends
+ * there: an asynchronous stop may cut an instruction (unicorn #1355). */
+static pthread_mutex_t g_running_lock = PTHREAD_MUTEX_INITIALIZER;
+static Trap *g_running;
+static int g_watching;
+
+static void *watch_main(void *arg)
+{
+    int fd = (int)(intptr_t)arg;
+    unsigned char buf[64];
+    for (;;) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return NULL;
+        for (ssize_t i = 0; i < n; i++) {
+            if (buf[i] != SIGINT)
+                continue;
+            pthread_mutex_lock(&g_running_lock);
+            if (g_running != NULL) {
+                g_running->interrupted = 1;
+                g_running->emu_stop(g_running->uc);
+            }
+            pthread_mutex_unlock(&g_running_lock);
+        }
+    }
+}
+
+/* watch_signals(fd): start the thread that reads signal numbers from fd (once per process). */
+static PyObject *mod_watch_signals(PyObject *m, PyObject *arg)
+{
+    (void)m;
+    int fd = (int)PyLong_AsLong(arg);
+    if (fd == -1 && PyErr_Occurred())
+        return NULL;
+    if (g_watching)
+        Py_RETURN_FALSE;
+    pthread_t th;
+    int err = pthread_create(&th, NULL, watch_main, (void *)(intptr_t)fd);
+    if (err) {
+        errno = err;
+        return PyErr_SetFromErrno(PyExc_OSError);
+    }
+    pthread_detach(th);
+    g_watching = 1;
+    Py_RETURN_TRUE;
+}
 
 static void stop_with_error(Trap *t)
 {
@@ -675,6 +733,11 @@ static PyObject *Trap_run(Trap *self, PyObject *args)
     int err;
     Py_INCREF(self); /* a handler may drop the last other reference */
     self->running = 1;
+    self->interrupted = 0;
+    pthread_mutex_lock(&g_running_lock);
+    if (g_running == NULL)
+        g_running = self;
+    pthread_mutex_unlock(&g_running_lock);
     if (self->release_gil) {
         self->saved = PyEval_SaveThread();
         err = self->emu_start(self->uc, begin, until, 0, (size_t)count);
@@ -683,6 +746,10 @@ static PyObject *Trap_run(Trap *self, PyObject *args)
     } else {
         err = self->emu_start(self->uc, begin, until, 0, (size_t)count);
     }
+    pthread_mutex_lock(&g_running_lock);
+    if (g_running == self)
+        g_running = NULL;
+    pthread_mutex_unlock(&g_running_lock);
     self->running = 0;
     Py_DECREF(self);
     return PyLong_FromLong(err);
@@ -903,6 +970,7 @@ static PyMemberDef Trap_members[] = {
     {"blocks_left", T_LONGLONG, offsetof(Trap, blocks_left), 0,
      "translation blocks until the block hook stops the run (0: no limit)"},
     {"preempted", T_BOOL, offsetof(Trap, preempted), 0, "the block hook stopped the run"},
+    {"interrupted", T_BOOL, offsetof(Trap, interrupted), READONLY, "Ctrl-C stopped the run"},
     {"release_gil", T_BOOL, offsetof(Trap, release_gil), 0, "release the GIL while the guest runs"},
     {NULL, 0, 0, 0, NULL},
 };
@@ -1008,6 +1076,8 @@ static PyObject *mod_mem_write(PyObject *m, PyObject *const *args, Py_ssize_t na
 }
 
 static PyMethodDef module_methods[] = {
+    {"watch_signals", (PyCFunction)mod_watch_signals, METH_O,
+     "watch_signals(fd): stop the running engine when SIGINT's number arrives on fd (Python's wakeup fd)"},
     {"use_memory_functions", (PyCFunction)mod_use_memory_functions, METH_VARARGS,
      "use_memory_functions(uc_mem_read, uc_mem_write): their addresses in the loaded libunicorn"},
     {"mem_read", (PyCFunction)(void (*)(void))mod_mem_read, METH_FASTCALL,

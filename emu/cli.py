@@ -24,7 +24,7 @@ from .system import EXIT_USAGE, System
 EPILOG = """exit status: 0 all tasks exited 0; N the exit code of the lowest-pid failing
 process; 128+S killed by signal S (SIGSEGV 11, SIGILL 4, SIGBUS 7, SIGFPE 8);
 124 time or instruction limit; 125 deadlock; 2 usage error, unusable ELF or
-unwritable trace output."""
+unwritable trace output; 3 internal error; 130 interrupted (Ctrl-C)."""
 CHECK_EPILOG = """exit status: 0 the run matches the golden trace; 1 it diverges (the first
 divergence is printed); 2 usage error, unusable ELF or unreadable golden file."""
 
@@ -246,6 +246,7 @@ def _main(argv: list[str] | None) -> int:
     try:
         return COMMANDS[ns.command](ns)
     except KeyboardInterrupt:
+        print("strat9-emu: interrupted", file=sys.stderr)
         return 130
 
 

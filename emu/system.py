@@ -15,6 +15,7 @@ count), in every slice, and allows `max_insns`.
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
 import traceback
@@ -30,7 +31,7 @@ from kernel_model import EXITED, YIELD, Block, Kernel, SyscallError, TaskState
 from kernel_model.limits import Limits
 from kernel_model.process import Process, Task
 
-from . import loader
+from . import _trap, loader
 from .address_space import MemoryBudget
 from .console import Console
 from .loader import LoadError
@@ -183,6 +184,9 @@ class System:
     # -- the run loop -----------------------------------------------------------------
 
     def run(self) -> RunResult:
+        """Run until every task has exited, or a deadlock, a limit or an internal
+        error; Ctrl-C (SIGINT) raises KeyboardInterrupt, even while a guest
+        computes without syscalls, with the trace written so far flushed."""
         start = time.monotonic()
         if self.timeout is not None:
             self._deadline = start + self.timeout
@@ -190,12 +194,15 @@ class System:
         self._stop_watchdog = threading.Event()
         watchdog.start()
         reason, report = "exited", ""
+        wakeup = _watch_sigint()
         try:
             reason, report = self._loop()
         except Exception:
             reason, report = "internal", "strat9-emu: internal error (a bug in the emulator):\n" + \
                 traceback.format_exc()
         finally:
+            if wakeup is not None:
+                signal.set_wakeup_fd(wakeup)
             self._stop_watchdog.set()
             watchdog.join()
             if self.tracer is not None:
@@ -373,6 +380,8 @@ class System:
                 err = cpu.run(count)
                 with self._watch_lock:
                     self._running = None
+            if trap.interrupted:  # Ctrl-C (the Python handler may already have raised)
+                raise KeyboardInterrupt
             reason = cpu.stop_reason or cpu.preempt  # a hook's reason wins over the watchdog's
             if reason == "budget" and self.exact:
                 # Exact mode stops after every syscall so that instructions run
@@ -555,6 +564,29 @@ class System:
         return RunResult(status, procs, self.console.output(1), self.console.output(2), reason, report,
                          self._retired_syscalls + sum(c.nsys for c in self.cpus.values()), self.kernel.now_ns,
                          self.tracer.events if self.tracer is not None else [])
+
+
+_sigint_pipe: int | None = None  # the write end of the pipe _trap watches
+
+
+def _watch_sigint() -> int | None:
+    """Have SIGINT stop a running engine (see watch_signals in emu/_trap.c):
+    point Python's wakeup fd at the watched pipe for the run. Returns the
+    previous wakeup fd to restore, or None when not in the main thread or
+    when another wakeup fd is in use (an event loop's), which is kept."""
+    global _sigint_pipe
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    if _sigint_pipe is None:
+        r, w = os.pipe()
+        os.set_blocking(w, False)
+        _trap.watch_signals(r)
+        _sigint_pipe = w
+    old = signal.set_wakeup_fd(_sigint_pipe, warn_on_full_buffer=False)
+    if old != -1 and old != _sigint_pipe:
+        signal.set_wakeup_fd(old)
+        return None
+    return old
 
 
 def _canonical(addr: int) -> bool:

@@ -46,3 +46,29 @@ def test_closed_stdout_does_not_crash_the_run():
                        shell=True, capture_output=True, cwd=ROOT, timeout=60)
     assert p.stdout == b"talker: line 1\n"
     assert b"Traceback" not in p.stderr and b"Error" not in p.stderr
+
+
+def test_ctrl_c_stops_a_guest_computing_without_syscalls(tmp_path):
+    """SIGINT while busy_loop computes (no syscall for minutes) and a talker
+    waits: exit status 130 at once, a one-line message, the trace whole."""
+    import json
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import ROOT
+
+    trace = tmp_path / "t.jsonl"
+    p = subprocess.Popen([sys.executable, "-m", "emu", "run", "--trace-file", str(trace), "--args", "1",
+                          "3000000000", guest("busy_loop"), guest("talker")], cwd=ROOT, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    time.sleep(2)
+    assert p.poll() is None, p.communicate()
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=30)
+    assert p.returncode == 130, err
+    assert err.decode().strip().splitlines()[-1] == "strat9-emu: interrupted"
+    assert b"Traceback" not in err
+    events = [json.loads(line) for line in trace.read_text().splitlines()[1:]]
+    assert events and all("seq" in e for e in events)

@@ -184,3 +184,24 @@ def test_guest_memory_functions():
         mem_read(engine, 0x10000)
     with pytest.raises(TypeError):
         mem_write(engine, 0x10000, "text")
+
+
+def test_sigint_interrupts_system_run_and_restores_the_wakeup_fd():
+    """The signal comes from another process: while the guest computes, this
+    process's Python threads wait for the interpreter, which waits for Unicorn."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    system = System()
+    system.spawn(guest("busy_loop"), argv=["busy_loop", "3000000000"])
+    killer = subprocess.Popen(["sh", "-c", f"sleep 0.5; kill -INT {os.getpid()}"])
+    t = time.monotonic()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            system.run()
+    finally:
+        killer.wait()
+    assert time.monotonic() - t < 10  # not the minutes the guest would compute
+    assert signal.set_wakeup_fd(-1) == -1  # given back as it was
