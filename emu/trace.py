@@ -46,8 +46,6 @@ def dumps(event: dict) -> str:
     return _ENCODER.encode(event)
 
 
-
-
 class Tracer:
     """Collects trace events; writes text lines and/or JSONL as they happen."""
 
@@ -88,6 +86,7 @@ class Tracer:
         return self._sink if self._jsonl_only else None
 
     def flush(self) -> None:
+        """Write what the syscall trap has buffered (System.run does, at its end)."""
         if self._sink is not None:
             self._sink.flush()
 
