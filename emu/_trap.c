@@ -47,15 +47,16 @@ typedef struct {
     int prot;            /* UC_PROT_* bits */
 } Range;
 
-/* ---- TraceSink: the JSONL trace output, with plain syscall lines written in C ----
+/* ---- TraceSink: the trace output, with plain syscall events made in C ----
  *
- * A JSONL-only trace (--trace-file) is mostly lines for syscalls that
- * completed at once and have no memory data. Formatting those in Python
- * costs several times the syscall itself, so the trap writes them here,
- * byte for byte what the tracer's event path writes (tests compare the two).
- * Every other event comes from the Python tracer through write(), which
- * also flushes: only the C lines are ever buffered, never past the next
- * Python event or flush().
+ * A trace is mostly syscalls that completed at once and have no memory
+ * data. Building their events in Python costs several times the syscall
+ * itself, so the trap makes them here: the JSONL line, byte for byte what
+ * the tracer's event path writes, and/or the event dict appended to the
+ * tracer's list, equal to the one it builds (tests compare both). Every
+ * other event comes from the Python tracer through write(), which also
+ * flushes: only the C lines are ever buffered, never past the next Python
+ * event or flush().
  */
 
 #define NR_SLOTS 1024
@@ -66,6 +67,9 @@ typedef struct {
     PyObject *file;      /* a text stream with write(str), or None */
     PyObject *kernel;    /* its now_ns is each line's "t" */
     PyObject *deferred;  /* list: events the tracer raised during the current syscall */
+    PyObject *events;    /* the tracer's list of event dicts, or None */
+    PyObject *names[NR_SLOTS];          /* the syscall names, for event dicts */
+    PyObject *err_objs[MAX_ERRNO + 1];  /* the errno names, for event dicts */
     char *heads[NR_SLOTS]; /* per syscall number: '"event": "syscall", "name": ..., "nr": N, "pid": ', or NULL */
     int nargs[NR_SLOTS];
     char *errnames[MAX_ERRNO + 1]; /* '"EPERM"'... or NULL */
@@ -75,9 +79,12 @@ typedef struct {
     int in_syscall;
     PyObject *task;      /* the task whose pid and tid are cached */
     unsigned long long pid, tid;
+    PyObject *pid_obj, *tid_obj;
 } Sink;
 
 static PyObject *str_now_ns, *str_tid, *str_process, *str_pid;
+/* event dict keys and the "syscall" value */
+static PyObject *k_event, *k_nr, *k_name, *k_args, *k_ret, *k_errno, *k_seq, *k_t, *v_syscall;
 
 static int sink_reserve(Sink *s, size_t more)
 {
@@ -158,25 +165,81 @@ static int sink_task(Sink *s, PyObject *task)
         s->pid = PyLong_AsUnsignedLongLong(pid);
         ok = !PyErr_Occurred();
     }
-    Py_XDECREF(tid);
     Py_XDECREF(proc);
-    Py_XDECREF(pid);
-    if (!ok)
+    if (!ok) {
+        Py_XDECREF(tid);
+        Py_XDECREF(pid);
         return -1;
+    }
+    Py_XSETREF(s->tid_obj, tid);
+    Py_XSETREF(s->pid_obj, pid);
     Py_INCREF(task);
     Py_XSETREF(s->task, task);
     return 0;
 }
 
-/* The line of a completed plain syscall: {"args": [...], "errno": ..., "event": "syscall", "name": ...,
- * "nr": N, "pid": P, "ret": R, "seq": S, "t": T, "tid": I} (keys sorted, as json.dumps(sort_keys=True)). */
-static int sink_plain(Sink *s, PyObject *task, unsigned long long nr, const uint64_t *args, uint64_t raw)
+/* The event dict the tracer would build for a completed plain syscall, in its key order. */
+static int sink_event(Sink *s, unsigned long long nr, PyObject *const *objs, long long value, const char *err,
+                      PyObject *now)
+{
+    int nargs = s->nargs[nr];
+    PyObject *ev = PyDict_New();
+    PyObject *args = PyList_New(nargs);
+    PyObject *ret = PyLong_FromLongLong(value);
+    PyObject *seq = PyLong_FromUnsignedLongLong(s->seq);
+    int rc = -1;
+    if (ev == NULL || args == NULL || ret == NULL || seq == NULL)
+        goto out;
+    for (int i = 0; i < nargs; i++) {
+        Py_INCREF(objs[1 + i]);
+        PyList_SET_ITEM(args, i, objs[1 + i]);
+    }
+    /* A list of ints can be in no reference cycle, nor can a dict of it, ints,
+     * strings and None: untracked, a run's hundreds of thousands of kept events
+     * do not make every garbage collection longer (half the cost of a kept
+     * trace otherwise). */
+    PyObject_GC_UnTrack(args);
+    PyObject *errno_obj = err ? s->err_objs[-value] : Py_None;
+    if (PyDict_SetItem(ev, k_event, v_syscall) < 0 || PyDict_SetItem(ev, str_pid, s->pid_obj) < 0 ||
+        PyDict_SetItem(ev, str_tid, s->tid_obj) < 0 || PyDict_SetItem(ev, k_nr, objs[0]) < 0 ||
+        PyDict_SetItem(ev, k_name, s->names[nr]) < 0 || PyDict_SetItem(ev, k_args, args) < 0 ||
+        PyDict_SetItem(ev, k_ret, ret) < 0 || PyDict_SetItem(ev, k_errno, errno_obj) < 0 ||
+        PyDict_SetItem(ev, k_seq, seq) < 0 || PyDict_SetItem(ev, k_t, now) < 0)
+        goto out;
+    if (PyObject_GC_IsTracked(ev))
+        PyObject_GC_UnTrack(ev);
+    rc = PyList_Append(s->events, ev);
+out:
+    Py_XDECREF(ev);
+    Py_XDECREF(args);
+    Py_XDECREF(ret);
+    Py_XDECREF(seq);
+    return rc;
+}
+
+/* A completed plain syscall (objs: the Python ints nr, a1..a6): its event dict when the tracer keeps
+ * events, and its JSONL line when it writes a file: {"args": [...], "errno": ..., "event": "syscall",
+ * "name": ..., "nr": N, "pid": P, "ret": R, "seq": S, "t": T, "tid": I} (keys sorted, as
+ * json.dumps(sort_keys=True)). */
+static int sink_plain(Sink *s, PyObject *task, unsigned long long nr, const uint64_t *args, PyObject *const *objs,
+                      uint64_t raw)
 {
     if (sink_task(s, task) < 0)
         return -1;
+    long long value = (long long)raw;
+    const char *err = value < 0 && value >= -MAX_ERRNO ? s->errnames[-value] : NULL; /* as decode_result */
     PyObject *now = PyObject_GetAttr(s->kernel, str_now_ns);
     if (now == NULL)
         return -1;
+    ++s->seq;
+    if (s->events != NULL && s->events != Py_None && sink_event(s, nr, objs, value, err, now) < 0) {
+        Py_DECREF(now);
+        return -1;
+    }
+    if (s->file == NULL || s->file == Py_None) {
+        Py_DECREF(now);
+        return 0;
+    }
     /* The virtual clock is a Python int: past 2**64 (sleeps of centuries) it is printed by str(). */
     const char *t_text = NULL;
     PyObject *t_str = NULL;
@@ -205,8 +268,6 @@ static int sink_plain(Sink *s, PyObject *task, unsigned long long nr, const uint
             p = put_str(p, ", ");
         p = put_u64(p, args[i]);
     }
-    long long value = (long long)raw;
-    const char *err = value < 0 && value >= -MAX_ERRNO ? s->errnames[-value] : NULL; /* as decode_result */
     p = put_str(p, "], \"errno\": ");
     p = put_str(p, err ? err : "null");
     p = put_str(p, ", ");
@@ -215,7 +276,7 @@ static int sink_plain(Sink *s, PyObject *task, unsigned long long nr, const uint
     p = put_str(p, ", \"ret\": ");
     p = put_i64(p, value);
     p = put_str(p, ", \"seq\": ");
-    p = put_u64(p, ++s->seq);
+    p = put_u64(p, s->seq);
     p = put_str(p, ", \"t\": ");
     p = t_text ? put_str(p, t_text) : put_u64(p, t);
     Py_XDECREF(t_str);
@@ -253,35 +314,42 @@ static void sink_free_tables(Sink *s)
     for (int i = 0; i < NR_SLOTS; i++) {
         PyMem_Free(s->heads[i]);
         s->heads[i] = NULL;
+        Py_CLEAR(s->names[i]);
     }
     for (int i = 0; i <= MAX_ERRNO; i++) {
         PyMem_Free(s->errnames[i]);
         s->errnames[i] = NULL;
+        Py_CLEAR(s->err_objs[i]);
     }
 }
 
-/* TraceSink(file, kernel, deferred, plain, errnames)
- * plain: {nr: (head, nargs)} for the syscalls the trap may write itself;
- * errnames: {errno: '"ENAME"'}. */
+/* TraceSink(file, kernel, deferred, plain, errnames, events)
+ * plain: {nr: (head, nargs, name)} for the syscalls the trap may trace itself;
+ * errnames: {errno: "ENAME"}; events: the list the tracer keeps, or None. */
 static int Sink_init(Sink *s, PyObject *args, PyObject *kw)
 {
-    PyObject *file, *kernel, *deferred, *plain, *errnames, *key, *value;
+    PyObject *file, *kernel, *deferred, *plain, *errnames, *events, *key, *value;
     Py_ssize_t pos = 0;
     if (kw != NULL && PyDict_GET_SIZE(kw) != 0) {
         PyErr_SetString(PyExc_TypeError, "TraceSink takes no keyword arguments");
         return -1;
     }
-    if (!PyArg_ParseTuple(args, "OOO!O!O!", &file, &kernel, &PyList_Type, &deferred, &PyDict_Type, &plain,
-                          &PyDict_Type, &errnames))
+    if (!PyArg_ParseTuple(args, "OOO!O!O!O", &file, &kernel, &PyList_Type, &deferred, &PyDict_Type, &plain,
+                          &PyDict_Type, &errnames, &events))
         return -1;
+    if (events != Py_None && !PyList_Check(events)) {
+        PyErr_SetString(PyExc_TypeError, "events must be a list or None");
+        return -1;
+    }
     sink_free_tables(s);
     while (PyDict_Next(plain, &pos, &key, &value)) {
         long nr = PyLong_AsLong(key);
-        PyObject *head;
+        PyObject *head, *name;
         int nargs;
         if (nr == -1 && PyErr_Occurred())
             return -1;
-        if (nr < 0 || nr >= NR_SLOTS || !PyArg_ParseTuple(value, "Ui", &head, &nargs) || nargs < 0 || nargs > 6) {
+        if (nr < 0 || nr >= NR_SLOTS || !PyArg_ParseTuple(value, "UiU", &head, &nargs, &name) || nargs < 0 ||
+            nargs > 6) {
             if (!PyErr_Occurred())
                 PyErr_Format(PyExc_ValueError, "bad plain entry for %ld", nr);
             return -1;
@@ -289,6 +357,8 @@ static int Sink_init(Sink *s, PyObject *args, PyObject *kw)
         if ((s->heads[nr] = dup_ascii(head)) == NULL || strlen(s->heads[nr]) > 200)
             return s->heads[nr] ? (PyErr_SetString(PyExc_ValueError, "head too long"), -1) : -1;
         s->nargs[nr] = nargs;
+        Py_INCREF(name);
+        s->names[nr] = name;
     }
     pos = 0;
     while (PyDict_Next(errnames, &pos, &key, &value)) {
@@ -299,8 +369,28 @@ static int Sink_init(Sink *s, PyObject *args, PyObject *kw)
             PyErr_Format(PyExc_ValueError, "bad errno entry %ld", e);
             return -1;
         }
-        if ((s->errnames[e] = dup_ascii(value)) == NULL || strlen(s->errnames[e]) > 40)
-            return s->errnames[e] ? (PyErr_SetString(PyExc_ValueError, "errno name too long"), -1) : -1;
+        char *plain_name = dup_ascii(value);
+        if (plain_name == NULL)
+            return -1;
+        size_t n = strlen(plain_name);
+        if (n == 0 || n > 40 || strpbrk(plain_name, "\"\\") != NULL) {
+            PyMem_Free(plain_name);
+            PyErr_SetString(PyExc_ValueError, "bad errno name");
+            return -1;
+        }
+        s->errnames[e] = PyMem_Malloc(n + 3); /* the JSON string */
+        if (s->errnames[e] == NULL) {
+            PyMem_Free(plain_name);
+            PyErr_NoMemory();
+            return -1;
+        }
+        s->errnames[e][0] = '"';
+        memcpy(s->errnames[e] + 1, plain_name, n);
+        s->errnames[e][n + 1] = '"';
+        s->errnames[e][n + 2] = 0;
+        PyMem_Free(plain_name);
+        Py_INCREF(value);
+        s->err_objs[e] = value;
     }
     Py_INCREF(file);
     Py_XSETREF(s->file, file);
@@ -308,6 +398,8 @@ static int Sink_init(Sink *s, PyObject *args, PyObject *kw)
     Py_XSETREF(s->kernel, kernel);
     Py_INCREF(deferred);
     Py_XSETREF(s->deferred, deferred);
+    Py_INCREF(events);
+    Py_XSETREF(s->events, events);
     return 0;
 }
 
@@ -335,6 +427,9 @@ static PyObject *Sink_flush(Sink *s, PyObject *unused)
 
 static int Sink_traverse(Sink *s, visitproc visit, void *arg)
 {
+    Py_VISIT(s->events);
+    Py_VISIT(s->pid_obj);
+    Py_VISIT(s->tid_obj);
     Py_VISIT(s->file);
     Py_VISIT(s->kernel);
     Py_VISIT(s->deferred);
@@ -344,6 +439,9 @@ static int Sink_traverse(Sink *s, visitproc visit, void *arg)
 
 static int Sink_clear(Sink *s)
 {
+    Py_CLEAR(s->events);
+    Py_CLEAR(s->pid_obj);
+    Py_CLEAR(s->tid_obj);
     Py_CLEAR(s->file);
     Py_CLEAR(s->kernel);
     Py_CLEAR(s->deferred);
@@ -537,7 +635,7 @@ static void on_syscall(void *uc, void *user_data)
         r = PyObject_Vectorcall(t->handler, args, 8, NULL);
         s->in_syscall = 0;
         if (r != NULL && PyLong_CheckExact(r) && PyList_GET_SIZE(s->deferred) == 0) {
-            if (sink_plain(s, args[0], nr, t->in + 1, PyLong_AsUnsignedLongLongMask(r)) < 0)
+            if (sink_plain(s, args[0], nr, t->in + 1, args + 1, PyLong_AsUnsignedLongLongMask(r)) < 0)
                 Py_CLEAR(r);
         } else if (r != NULL) {
             args[8] = r;
@@ -1102,7 +1200,12 @@ PyMODINIT_FUNC PyInit__trap(void)
     if ((str_now_ns = PyUnicode_InternFromString("now_ns")) == NULL ||
         (str_tid = PyUnicode_InternFromString("tid")) == NULL ||
         (str_process = PyUnicode_InternFromString("process")) == NULL ||
-        (str_pid = PyUnicode_InternFromString("pid")) == NULL)
+        (str_pid = PyUnicode_InternFromString("pid")) == NULL ||
+        (k_event = PyUnicode_InternFromString("event")) == NULL || (k_nr = PyUnicode_InternFromString("nr")) == NULL ||
+        (k_name = PyUnicode_InternFromString("name")) == NULL || (k_args = PyUnicode_InternFromString("args")) == NULL ||
+        (k_ret = PyUnicode_InternFromString("ret")) == NULL || (k_errno = PyUnicode_InternFromString("errno")) == NULL ||
+        (k_seq = PyUnicode_InternFromString("seq")) == NULL || (k_t = PyUnicode_InternFromString("t")) == NULL ||
+        (v_syscall = PyUnicode_InternFromString("syscall")) == NULL)
         return NULL;
     PyObject *m = PyModule_Create(&trap_module);
     if (m == NULL)

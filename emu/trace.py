@@ -60,8 +60,9 @@ class Tracer:
         self._deferred: list | None = None  # events raised inside a syscall, shown after its line
         self._trap_deferred: list = []  # the same, while the trap itself traces the syscall
         self.config = config or {}
-        # Only a JSONL file wants the events: the syscall trap writes plain syscall lines itself.
-        self._jsonl_only = jsonl is not None and text is None and not keep
+        # Without text output, the syscall trap makes the plain syscall events itself
+        # (their JSONL lines, their dicts in `events`); text lines come from the dicts.
+        self._trap_traces = text is None
 
     @property
     def seq(self) -> int:
@@ -71,19 +72,20 @@ class Tracer:
     def attach(self, system) -> None:
         self.system = system
         plain = {}
-        if self._jsonl_only:
-            plain = {sc.nr: (f'"event": "syscall", "name": "{sc.name}", "nr": {sc.nr}, "pid": ', len(sc.args))
+        if self._trap_traces:
+            plain = {sc.nr: (f'"event": "syscall", "name": "{sc.name}", "nr": {sc.nr}, "pid": ', len(sc.args),
+                             sc.name)
                      for sc in TABLE if sc.nr not in _READS and sc.nr not in _WRITES}
         self._sink = TraceSink(self.jsonl, system.kernel, self._trap_deferred, plain,
-                               {int(e): f'"{e.name}"' for e in Errno})
+                               {int(e): e.name for e in Errno}, self.events if self.keep else None)
         if self.jsonl is not None:
             self._sink.write(dumps({"schema": SCHEMA, "version": SCHEMA_VERSION, "config": self.config}) + "\n")
 
     def trap_sink(self) -> TraceSink | None:
-        """The sink a syscall trap writes plain syscall lines to itself (calling
-        `syscall` for the others and `finish_plain` when a plain one needs
-        events), or None: every syscall goes through `syscall`."""
-        return self._sink if self._jsonl_only else None
+        """The sink through which a syscall trap makes plain syscall events
+        itself (calling `syscall` for the others and `finish_plain` when a plain
+        one needs more events), or None: every syscall goes through `syscall`."""
+        return self._sink if self._trap_traces else None
 
     def flush(self) -> None:
         """Write what the syscall trap has buffered (System.run does, at its end)."""
