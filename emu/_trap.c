@@ -1,4 +1,7 @@
-/* The syscall trap: Unicorn's UC_HOOK_INSN callback for `syscall`, in C.
+/* The machine's hot paths in C: the syscall trap (Unicorn's UC_HOOK_INSN
+ * callback for `syscall`), the block hook that ends slices, the virtual-TLB
+ * fill, guest-memory copies for the kernel model, the trace's plain syscall
+ * events (TraceSink) and the Ctrl-C watcher.
  *
  * A ctypes callback costs about 0.8 us per syscall (thunk, argument
  * conversion, ctypes calls for the registers): more than the kernel model's
