@@ -12,32 +12,17 @@ Not part of `make bench`.
 from __future__ import annotations
 
 import argparse
-import gc
 import statistics
 import sys
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from emu import System  # noqa: E402
-
-GUESTS = ROOT / "build" / "guests" / "gcc-O2"
+from probe_slices import emu_run  # noqa: E402
 
 
 def run(calls: int, idle: int) -> float:
-    system = System()
-    system.spawn(str(GUESTS / "bench_ipc_server.elf"), argv=["bench_ipc_server"])
-    system.spawn(str(GUESTS / "bench_ipc_client.elf"), argv=["bench_ipc_client", str(calls)])
-    for _ in range(idle):
-        system.spawn(str(GUESTS / "bench_idle.elf"))
-    gc.collect()
-    t = time.perf_counter()
-    result = system.run()
-    dt = time.perf_counter() - t
-    assert result.status == 0, (result.status, result.report)
-    return dt
+    return emu_run([("bench_ipc_server", []), ("bench_ipc_client", [str(calls)])] + [("bench_idle", [])] * idle)
 
 
 def main() -> int:

@@ -23,8 +23,9 @@ from ._trap import mem_read, mem_write, use_memory_functions
 PAGE = 4096
 # The model's copies in and out of guest memory call libunicorn from C (emu/_trap.c):
 # through ctypes, a 64-byte read cost about 0.6 us more.
-_LIB = ctypes.CDLL(uclib._name)  # the binding's library, already loaded
-use_memory_functions(*(ctypes.cast(getattr(_LIB, f), ctypes.c_void_p).value for f in ("uc_mem_read", "uc_mem_write")))
+UNICORN_LIB = ctypes.CDLL(uclib._name)  # the binding's loaded library, a separate function table without argtypes
+use_memory_functions(*(ctypes.cast(getattr(UNICORN_LIB, f), ctypes.c_void_p).value
+                       for f in ("uc_mem_read", "uc_mem_write")))
 USER_ADDR_MAX = 0x0000_8000_0000_0000
 
 

@@ -19,7 +19,7 @@ from unicorn import x86_const as X
 from unicorn.unicorn_py3.unicorn import uclib
 
 from ._trap import Trap
-from .address_space import AddressSpace
+from .address_space import UNICORN_LIB, AddressSpace
 from .faults import REG_ORDER, SIGSEGV
 
 # Registers read on every syscall: number, the six arguments, then rip (of
@@ -69,20 +69,19 @@ def raw_function(name: str):
     """A libunicorn function without ctypes argtypes: the binding's argument
     checks cost about 0.5 us a call, more than the call itself. Callers pass
     ctypes objects only (the c_void_p handle, arrays)."""
-    fn = getattr(_RAW_LIB, name)
+    fn = getattr(UNICORN_LIB, name)
     fn.restype = ctypes.c_int
     return fn
 
 
 _RIP_ID = ctypes.c_int(X.UC_X86_REG_RIP)
-_RAW_LIB = ctypes.CDLL(uclib._name)  # the same loaded library, a separate function table
 REG_READ = raw_function("uc_reg_read")
 EMU_STOP = raw_function("uc_emu_stop")
 UC_CTL = raw_function("uc_ctl")
 # uc_ctl(UC_CTL_WRITE(UC_CTL_TLB_FLUSH, 0)): the binding has no method for it.
 _CTL_FLUSH_TLB = ctypes.c_int((UCC.UC_CTL_IO_WRITE << 30) | UCC.UC_CTL_TLB_FLUSH)
 # What the C syscall trap calls, in its order, from the binding's library.
-_TRAP_FUNCTIONS = tuple(ctypes.cast(getattr(_RAW_LIB, name), ctypes.c_void_p).value for name in (
+_TRAP_FUNCTIONS = tuple(ctypes.cast(getattr(UNICORN_LIB, name), ctypes.c_void_p).value for name in (
     "uc_hook_add", "uc_hook_del", "uc_reg_read_batch", "uc_reg_write_batch", "uc_emu_start", "uc_emu_stop"))
 _CONTROL_REG = re.compile(r"\b[cd]r\d+\b")
 
@@ -138,7 +137,7 @@ class CPU:
         self.lone_slice = False  # the current slice has no block limit: nobody else is runnable
         self.arm_limit = False  # a task became runnable: stop after this syscall to install the hook
         self.slice_stop_at = 0  # the slice's own syscall budget, while stop_at is borrowed for arm_limit
-        self._hooks = []
+        self._hooks: dict[int, object] = {}
         self._rip = ctypes.c_uint64()
         self._rip_ref = ctypes.byref(self._rip)
         self.priv_sites: list[tuple[int, str]] = []
@@ -146,13 +145,15 @@ class CPU:
 
     # -- hooks ------------------------------------------------------------------
 
-    def _add(self, htype: int, cb, *extra, begin: int = 1, end: int = 0) -> None:
+    def _add(self, htype: int, cb, *extra, begin: int = 1, end: int = 0) -> int:
+        """Add a ctypes hook over [begin, end] (all addresses by default); its handle."""
         h = ctypes.c_size_t()
         err = uclib.uc_hook_add(self.uch, ctypes.byref(h), htype, ctypes.cast(cb, ctypes.c_void_p), None,
                                 ctypes.c_uint64(begin), ctypes.c_uint64(end), *extra)
         if err:
             raise RuntimeError(f"uc_hook_add failed: {err}")
-        self._hooks.append(cb)  # keep the ctypes thunk alive
+        self._hooks[id(cb)] = cb  # keep the ctypes thunk alive
+        return h.value
 
     def _install(self) -> None:
         system = self.system
@@ -220,7 +221,6 @@ class CPU:
         uch = self.uch
         for h in self._fault_hooks:
             uclib.uc_hook_del(uch, h)
-        self._fault_hooks.clear()
         lo = 0
         gaps = []
         for r in self.mem.regions:
@@ -231,14 +231,7 @@ class CPU:
         gaps.append((lo, (1 << 64) - 1))
         self.trap.track_regions([(r.start, r.end, r.prot) for r in self.mem.regions])
         self.fault_ranges = gaps
-        for begin, end in gaps:
-            h = ctypes.c_size_t()
-            err = uclib.uc_hook_add(uch, ctypes.byref(h), UC_HOOK_MEM_INVALID,
-                                    ctypes.cast(self._on_bad_mem, ctypes.c_void_p), None, ctypes.c_uint64(begin),
-                                    ctypes.c_uint64(end))
-            if err:
-                raise RuntimeError(f"uc_hook_add failed: {err}")
-            self._fault_hooks.append(h.value)
+        self._fault_hooks = [self._add(UC_HOOK_MEM_INVALID, self._on_bad_mem, begin=b, end=e) for b, e in gaps]
         UC_CTL(uch, _CTL_FLUSH_TLB)
 
     def hook_privileged(self, sites: list[tuple[int, str]]) -> None:

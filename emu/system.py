@@ -349,15 +349,7 @@ class System:
         # now (one woken later limits the slice then: _limit_running_slice).
         limited = self.exact or self._others_runnable(task)
         if limited and not cpu.counted:
-            # The hook that limits slices: SLICE_BLOCKS translation blocks (a block
-            # hook in C), or in exact mode SLICE_INSNS instructions (Unicorn's count,
-            # a hook on every instruction, for good). Either is only called by code
-            # translated after it exists: start afresh.
-            cpu.counted = True
-            if not self.exact:
-                trap.count_blocks()
-            if cpu.ran:
-                cpu.uc.ctl_flush_tb()
+            self._add_slice_limit(cpu)
         cpu.stop_at = cpu.nsys + self.SLICE_SYSCALLS
         cpu.lone_slice = not limited
         cpu.arm_limit = False
@@ -392,9 +384,7 @@ class System:
             elif reason == "arm":  # install the block hook and go on with this slice
                 cpu.arm_limit = False
                 cpu.stop_at = cpu.slice_stop_at
-                trap.count_blocks()
-                cpu.uc.ctl_flush_tb()
-                cpu.counted = True
+                self._add_slice_limit(cpu)
                 if cpu.nsys < cpu.stop_at or not self.slice_over(cpu):
                     continue
                 reason = "budget"
@@ -444,6 +434,17 @@ class System:
             else:
                 self._fault(cpu, task, SIGSEGV, "emulation stopped unexpectedly", rip)
         return None
+
+    def _add_slice_limit(self, cpu: CPU) -> None:
+        """The hook that limits slices: SLICE_BLOCKS translation blocks (a block
+        hook in C), or in exact mode SLICE_INSNS instructions (Unicorn's count,
+        a hook on every instruction, for good). Either is only called by code
+        translated after it exists: start afresh."""
+        cpu.counted = True
+        if not self.exact:
+            cpu.trap.count_blocks()
+        if cpu.ran:
+            cpu.uc.ctl_flush_tb()
 
     def _others_runnable(self, task: Task) -> bool:
         return any(t is not task and t.state is TaskState.RUNNABLE for t in self.runq)
