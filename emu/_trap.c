@@ -856,6 +856,19 @@ static PyObject *Trap_run(Trap *self, PyObject *args)
     return PyLong_FromLong(err);
 }
 
+/* Remove every hook this trap added to its engine (still open: the trap holds its Uc). */
+static void trap_remove_hooks(Trap *self)
+{
+    if (self->installed && self->uc != NULL) {
+        self->hook_del(self->uc, self->hook);
+        if (self->counting_blocks)
+            self->hook_del(self->uc, self->block_hook);
+        if (self->filling)
+            self->hook_del(self->uc, self->fill_hook);
+    }
+    self->installed = self->counting_blocks = self->filling = 0;
+}
+
 /* count_blocks(): install the block hook (once). Blocks translated before it do not call
  * it: the caller flushes the translation cache. */
 static PyObject *Trap_count_blocks(Trap *self, PyObject *unused)
@@ -964,13 +977,7 @@ static PyObject *Trap_close(Trap *self, PyObject *unused)
         PyErr_SetString(PyExc_RuntimeError, "Trap.close inside run");
         return NULL;
     }
-    if (self->installed)
-        self->hook_del(self->uc, self->hook);
-    if (self->installed && self->counting_blocks)
-        self->hook_del(self->uc, self->block_hook);
-    if (self->installed && self->filling)
-        self->hook_del(self->uc, self->fill_hook);
-    self->installed = self->counting_blocks = self->filling = 0;
+    trap_remove_hooks(self);
     self->uc = NULL;
     Trap_clear(self);
     Py_CLEAR(self->owner);
@@ -1033,14 +1040,7 @@ static int Trap_clear(Trap *self)
 static void Trap_dealloc(Trap *self)
 {
     PyObject_GC_UnTrack(self);
-    /* Unicorn must never call a freed trap: an engine still open loses the hook. */
-    if (self->installed && self->uc != NULL) {
-        self->hook_del(self->uc, self->hook);
-        if (self->counting_blocks)
-            self->hook_del(self->uc, self->block_hook);
-        if (self->filling)
-            self->hook_del(self->uc, self->fill_hook);
-    }
+    trap_remove_hooks(self); /* Unicorn must never call a freed trap */
     PyMem_Free(self->regions);
     Trap_clear(self);
     Py_CLEAR(self->owner); /* not part of any cycle: the Uc never refers back to the trap */
